@@ -15,3 +15,9 @@ endif()
 function(opengns_warnings target)
   target_compile_options(${target} PRIVATE ${OPENGNS_WARNING_FLAGS})
 endfunction()
+
+# Fuzz builds instrument every library for coverage; the fuzz targets themselves
+# link libFuzzer's main (fuzz/CMakeLists.txt).
+if(OPENGNS_BUILD_FUZZERS)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

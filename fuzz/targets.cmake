@@ -1,0 +1,1 @@
+# opengns_fuzzer(NAME DEPS ...) per target; filled as decoders land.
