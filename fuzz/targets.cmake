@@ -1,1 +1,3 @@
-# opengns_fuzzer(NAME DEPS ...) per target; filled as decoders land.
+# One libFuzzer target per decoder (see fuzz/CMakeLists.txt for opengns_fuzzer()).
+opengns_fuzzer(control_packet DEPS opengns_wire)
+opengns_fuzzer(data_header DEPS opengns_wire)
