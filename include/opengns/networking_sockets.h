@@ -39,7 +39,7 @@
 //   - createFakeUDPPort returns a library-owned FakeUDPPort* (the document says "void").
 //   - getIdentity returns the identity (invalid if unknown) instead of a string.
 //   - Where the document is incomplete or wrong (lane priority order, empty failure lists,
-//     key typos) config.md, lifecycle.md and snp.md govern; docs/api-table.md lists each
+//     key typos) config.md, lifecycle.md and snp.md govern; the README (section API) lists each
 //     point.
 //
 // opengns extensions: typed setConfigValue/getConfigValue at each scope, a lane argument
