@@ -18,8 +18,9 @@ TARGET_INPUTS = {
     "control_packet": "control",
     "data_header": "data",
     "snp_frames": "plaintext",
-    "snp_receiver": "plaintext",
+    "snp_receiver": "sequence",
 }
+PACKETS_PER_SEQUENCE = 24
 MAX_SEEDS_PER_KIND = 400
 
 
@@ -34,11 +35,12 @@ def plaintext(packet):
 def main():
     shared, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
     vectors = shared / "vectors"
-    seeds = {"control": {}, "data": {}, "plaintext": {}}
+    seeds = {"control": {}, "data": {}, "plaintext": {}, "sequence": {}}
     if vectors.is_dir():
         for path in sorted(vectors.glob("*.packets.json")):
             if path.name.startswith("p2p_"):
                 continue
+            runs = {}  # direction -> plaintexts in capture order
             for packet in json.loads(path.read_text())["packets"]:
                 payload = packet.get("udp_payload_hex")
                 if not payload:
@@ -50,6 +52,14 @@ def main():
                     text = plaintext(packet)
                     if text:
                         seeds["plaintext"].setdefault(hashlib.sha1(text).hexdigest(), text)
+                        runs.setdefault(packet["direction"], []).append(text)
+            # The receiver target takes consecutive plaintexts of one direction, each
+            # behind a two-byte little-endian length.
+            for texts in runs.values():
+                for start in range(0, len(texts), PACKETS_PER_SEQUENCE):
+                    chunk = texts[start:start + PACKETS_PER_SEQUENCE]
+                    blob = b"".join(len(t).to_bytes(2, "little") + t for t in chunk)
+                    seeds["sequence"].setdefault(hashlib.sha1(blob).hexdigest(), blob)
     for target, kind in TARGET_INPUTS.items():
         folder = out / target
         folder.mkdir(parents=True, exist_ok=True)
