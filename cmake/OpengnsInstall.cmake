@@ -16,5 +16,8 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/opengnsConfigVersion.cmak
 install(FILES ${PROJECT_BINARY_DIR}/opengnsConfig.cmake ${PROJECT_BINARY_DIR}/opengnsConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/opengns)
 
+# The .pc file locates the prefix relative to itself, so an installed tree can move.
+file(RELATIVE_PATH OPENGNS_PC_TO_PREFIX "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig"
+     "${CMAKE_INSTALL_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/opengns.pc.in ${PROJECT_BINARY_DIR}/opengns.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/opengns.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
