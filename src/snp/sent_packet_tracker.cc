@@ -168,6 +168,7 @@ absl::Status SentPacketTracker::onAckFrame(const wire::AckFrame& ack, Usec now, 
 
   AckScratch scratch;
   scratch.latest = ack.latest_packet_number;
+  scratch.now = now;
   for (const wire::AckBlock& block : ack.blocks) {
     ackRange(block.acked_begin, block.acked_end, scratch, sink);
     nackRange(block.nacked_begin, block.nacked_end);
@@ -221,6 +222,7 @@ void SentPacketTracker::ackRange(uint64_t begin, uint64_t end, AckScratch& scrat
       continue;  // never sent, or acked before
     }
     record.state = State::kAcked;
+    sink.onPacketAcked(number, scratch.now);
     if (number == scratch.latest) scratch.latest_sent_time = record.sent_time;
     if (!has_largest_acked_ || number > largest_acked_) largest_acked_ = number;
     has_largest_acked_ = true;

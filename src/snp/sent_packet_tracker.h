@@ -74,8 +74,8 @@ const char* lossReasonName(LossReason reason);
 
 // Receives the fates the tracker decides. Called synchronously from onAckFrame() and
 // detectLosses(), on the connection's thread; the sink must not call back into the
-// tracker. Order inside one call: range acks, the RTT sample, onBytesAcked, then range
-// losses and onBytesLost.
+// tracker. Order inside one call: per acked packet onPacketAcked and its range acks, the
+// RTT sample, onBytesAcked, then range losses and onBytesLost.
 class AckSink {
  public:
   virtual ~AckSink() = default;
@@ -92,6 +92,10 @@ class AckSink {
   virtual void onBytesLost(uint64_t bytes, Usec now) = 0;
   // Every packet judged lost, before its ranges are reported. For logs and tests.
   virtual void onPacketLost(uint64_t /*packet_number*/, LossReason /*reason*/) {}
+  // Every packet newly acked by a frame received at `now` (in flight, or judged lost
+  // before: a late ack), before its ranges are reported. The delivery-rate estimator of
+  // the congestion controller needs each one (congestion_controller.h).
+  virtual void onPacketAcked(uint64_t /*packet_number*/, Usec /*now*/) {}
 };
 
 // Numbers for the connection's status and logs. Monotonic counts since creation.
@@ -204,6 +208,7 @@ class SentPacketTracker {
     uint64_t latest = 0;
     Usec latest_sent_time = kNever;  // set if `latest` was acked by this frame
     uint64_t newly_acked_bytes = 0;
+    Usec now = 0;  // when the frame was received
   };
 
   bool hasRecord(uint64_t number) const {
