@@ -1,6 +1,7 @@
 // SnpSession as a DataPlane (see snp_data_plane.h).
 #include "connection/snp_data_plane.h"
 
+#include <string>
 #include <utility>
 
 namespace opengns::connection {
@@ -18,7 +19,8 @@ absl::StatusOr<int64_t> SnpDataPlane::sendMessage(snp::Usec now, ByteSpan payloa
 DataPlaneReceiveResult SnpDataPlane::receivePacket(snp::Usec now, uint64_t packet_number,
                                                    ByteSpan plaintext, snp::AckUrgency urgency,
                                                    std::vector<snp::ReceivedMessage>& delivered) {
-  const snp::ReceiveQueueState queue = app_queue_ ? app_queue_() : snp::ReceiveQueueState{};
+  const snp::ReceiveQueueState queue =
+      app_queue_ && !discarding_ ? app_queue_() : snp::ReceiveQueueState{};
   snp::ReceiveOutcome outcome =
       session_.receivePacket(now, packet_number, plaintext, urgency, queue, delivered);
   DataPlaneReceiveResult result;
@@ -62,6 +64,14 @@ std::optional<BuiltPacket> SnpDataPlane::buildPacket(snp::Usec now, size_t max_p
   return built;
 }
 
+std::optional<DataPlaneFailure> SnpDataPlane::onConnected(const DataPlaneParams& params) {
+  absl::Status status = session_.onConnected(params.now, params.peer_protocol_version,
+                                             params.mtu_bytes, params.cipher_tag_bytes);
+  if (status.ok()) return std::nullopt;
+  return DataPlaneFailure{static_cast<int>(ConnectionEnd::kRemoteBadProtocolVersion),
+                          std::string(status.message())};
+}
+
 snp::Usec SnpDataPlane::nextWakeTime(snp::Usec now) {
   return session_.nextWakeTime(now);
 }
@@ -83,7 +93,7 @@ DataPlaneFactory snpDataPlaneFactory(snp::SnpConfig base, AppQueueProbe app_queu
     config.peer_protocol_version = params.peer_protocol_version;
     config.mtu_bytes = params.mtu_bytes;
     config.cipher_tag_bytes = params.cipher_tag_bytes;
-    config.connected = true;
+    config.connected = params.connected;
     return std::make_unique<SnpDataPlane>(std::move(config), app_queue);
   };
 }

@@ -14,8 +14,14 @@
 //   smoothed RTT           real-time status ping (ms) once a sample exists.
 //   discardUnreliableQueue no-op: the session has no such operation; GNS most likely sends
 //                          queued unreliable data during Linger anyway (lifecycle.md §4.4).
-//   handshake RTT sample   not fed to the session (it has no entry for it); the connection
-//                          keeps using the sample for its reply timeouts until SNP has one.
+//   handshake RTT sample   SnpSession::onHandshakeRttSample (first RTO, ping, min RTT).
+//   created / onConnected  the session starts not connected (queues and numbers messages,
+//                          builds nothing); onConnected passes the peer version, MTU and
+//                          cipher tag to SnpSession::onConnected; its FailedPrecondition
+//                          (lanes vs. old peer) becomes 4006 BadProtocolVersion.
+//   control datagrams      SnpSession::countDatagramIn/Out.
+//   discardReceivedMessages the receive limits then see an empty application queue (the
+//                          connection throws the delivered messages away).
 // Threading: as the session (one connection, one thread).
 #pragma once
 
@@ -47,18 +53,30 @@ class SnpDataPlane : public DataPlane {
   bool hasPendingReliableData(snp::Usec now) override;
   void discardUnreliableQueue() override {}
   std::optional<snp::Usec> smoothedRttUsec(snp::Usec now) override;
-  void onHandshakeRttSample(snp::Usec /*now*/, snp::Usec /*rtt_usec*/) override {}
+  void onHandshakeRttSample(snp::Usec now, snp::Usec rtt_usec) override {
+    session_.onHandshakeRttSample(now, rtt_usec);
+  }
+  std::optional<DataPlaneFailure> onConnected(const DataPlaneParams& params) override;
+  int laneCount() const override { return static_cast<int>(session_.laneCount()); }
+  void countControlDatagramIn(snp::Usec now, size_t udp_bytes) override {
+    session_.countDatagramIn(now, static_cast<uint32_t>(udp_bytes));
+  }
+  void countControlDatagramOut(snp::Usec now, size_t udp_bytes) override {
+    session_.countDatagramOut(now, static_cast<uint32_t>(udp_bytes));
+  }
+  void discardReceivedMessages() override { discarding_ = true; }
 
   snp::SnpSession& session() { return session_; }
 
  private:
   snp::SnpSession session_;
   AppQueueProbe app_queue_;
+  bool discarding_ = false;
 };
 
 // A DataPlaneFactory making SnpDataPlanes from `base` (the connection's SNP config values:
-// Nagle, rates, buffers, lanes); the peer version, MTU and cipher overhead come from the
-// connection when it becomes Connected.
+// Nagle, rates, buffers, lanes); the peer version, MTU, cipher overhead and whether the
+// session starts connected come from the connection (DataPlaneParams).
 DataPlaneFactory snpDataPlaneFactory(snp::SnpConfig base, AppQueueProbe app_queue = nullptr);
 
 }  // namespace opengns::connection

@@ -95,7 +95,7 @@ void UdpConnection::failLocally(snp::Usec now, int reason, std::string_view debu
       recordEnd(reason, debug, false);
       data_plane_.reset();
       setState(now, ConnectionState::kProblemDetectedLocally);
-      sendClosingReply();
+      sendClosingReply(now);
       return;
     case ConnectionState::kLinger:  // T11: the local problem overwrites the app's reason
       recordEnd(reason, debug, true);
@@ -127,7 +127,7 @@ void UdpConnection::enterFinWait(snp::Usec now) {
   data_plane_.reset();
   liveness_.reset();
   setState(now, ConnectionState::kFinWait);
-  sendClosingReply();
+  sendClosingReply(now);
 }
 
 bool UdpConnection::close(snp::Usec now, int reason, std::string_view debug, bool linger) {
@@ -138,6 +138,7 @@ bool UdpConnection::close(snp::Usec now, int reason, std::string_view debug, boo
     if (state_ == ConnectionState::kConnected && linger && data_plane_ != nullptr &&
         data_plane_->hasPendingReliableData(now)) {  // T14
       data_plane_->discardUnreliableQueue();
+      data_plane_->discardReceivedMessages();  // acked, never delivered (lifecycle.md §4.4)
       setState(now, ConnectionState::kLinger);
       service(now);
       return true;
@@ -156,7 +157,8 @@ void UdpConnection::destroySilently(snp::Usec now) {
 
 // --- close packets ---
 
-void UdpConnection::sendControl(const PeerAddress& to, const wire::ControlMessage& message) {
+void UdpConnection::sendControl(snp::Usec now, const PeerAddress& to,
+                                const wire::ControlMessage& message) {
   absl::StatusOr<Bytes> datagram = wire::encodeControlPacket(message);
   if (!datagram.ok()) {
     OPENGNS_BUG("connection #", local_id_,
@@ -164,14 +166,17 @@ void UdpConnection::sendControl(const PeerAddress& to, const wire::ControlMessag
     return;
   }
   if (env_.datagrams != nullptr) env_.datagrams->sendDatagram(to, *datagram);
+  // The status's traffic numbers count every datagram to the peer (lifecycle.md §8.4).
+  if (data_plane_ != nullptr) data_plane_->countControlDatagramOut(now, datagram->size());
 }
 
-void UdpConnection::sendClosingReply() {
+void UdpConnection::sendClosingReply(snp::Usec now) {
   if (wire_state_ == ConnectionState::kClosedByPeer) {  // N2
-    sendControl(peer_address_, makeNoConnection(local_id_, remote_id_));
+    sendControl(now, peer_address_, makeNoConnection(local_id_, remote_id_));
   } else {
-    sendControl(peer_address_, makeConnectionClosed(local_id_, remote_id_,
-                                                    static_cast<int>(end_reason_), end_debug_));
+    sendControl(
+        now, peer_address_,
+        makeConnectionClosed(local_id_, remote_id_, static_cast<int>(end_reason_), end_debug_));
   }
 }
 
@@ -195,6 +200,7 @@ void UdpConnection::onDatagram(snp::Usec now, ByteSpan datagram) {
 void UdpConnection::onControlDatagram(snp::Usec now, ByteSpan datagram) {
   // GNS counts any non-data datagram from the peer's address as received (udp.md §1.1).
   if (liveness_) liveness_->onReceived(now);
+  if (data_plane_ != nullptr) data_plane_->countControlDatagramIn(now, datagram.size());
   absl::StatusOr<wire::ControlPacket> packet = wire::decodeControlPacket(datagram);
   if (!packet.ok()) return;
   std::visit(
@@ -224,7 +230,7 @@ void UdpConnection::onRepeatedRequest(snp::Usec now, uint32_t id) {
     if (role_ == Role::kServer) sendConnectOK(now);  // the lost-ConnectOK recovery path
     return;
   }
-  if (isClosingState(state_)) sendClosingReply();
+  if (isClosingState(state_)) sendClosingReply(now);
   // Connecting: the server waits for the application.
 }
 
@@ -232,11 +238,11 @@ void UdpConnection::onConnectionClosed(snp::Usec now, const wire::ConnectionClos
   const std::optional<wire::NoConnection> echo = echoNoConnection(closed);
   if (!connectionClosedMatches(closed, local_id_, remote_id_)) {
     if (echo && env_.spam_limiter != nullptr && env_.spam_limiter->allow(now)) {
-      sendControl(peer_address_, *echo);
+      sendControl(now, peer_address_, *echo);
     }
     return;
   }
-  if (echo) sendControl(peer_address_, *echo);  // N1, always for a matching close
+  if (echo) sendControl(now, peer_address_, *echo);  // N1, always for a matching close
   const std::string_view debug =
       closed.debug().empty() ? kDefaultPeerClosedDebug : std::string_view(closed.debug());
   closedByPeer(now, static_cast<int>(closed.reason_code()), debug);

@@ -20,6 +20,12 @@
 //    data plane, markReceived; the inline stats ack request applied after the frames. An
 //    unauthenticated packet never changes any state.
 //  - Keepalives, reply timeouts and the death rule of lifecycle.md §5.3 (liveness_tracker).
+//  - The data plane exists from creation: messages sent while Connecting (both roles; the
+//    server also before accept) are numbered at send time and go out once Connected
+//    (snp.md §2.1, §6.2); the peer version known at Connected decides the packet
+//    numbering. Handshake ping samples seed its RTT; control datagrams count in its
+//    traffic numbers. Message data received during Linger is acked but thrown away
+//    (lifecycle.md §4.4); a closed connection answers data with its close packet.
 //  - The first end reason wins, except a local problem during Linger (lifecycle.md §1.2).
 //  - Bad input (truncated, garbage, replayed, spoofed) never crashes and changes nothing
 //    beyond what the spec says (a control datagram from the peer's address counts as
@@ -133,8 +139,10 @@ class UdpConnection {
   snp::Usec nextWakeTime(snp::Usec now);
 
   // lifecycle.md §3.2: kInvalidParam (client side, or not visible to the API),
-  // kInvalidState (not Connecting), kHandshakeFailed (cipher negotiation / keys failed:
-  // ProblemDetectedLocally, ConnectionClosed sent), kOK (ConnectOK sent, Connected).
+  // kInvalidState (not Connecting), kHandshakeFailed (cipher negotiation / keys failed,
+  // or several lanes configured before accept for a client below protocol 11, 4006:
+  // ProblemDetectedLocally, ConnectionClosed sent), kOK (ConnectOK sent, Connected, and
+  // what was sent before accept follows the ConnectOK at once).
   Result accept(snp::Usec now);
   // lifecycle.md §4: false if the connection is not visible to the API any more.
   bool close(snp::Usec now, int reason, std::string_view debug, bool linger);
@@ -142,8 +150,11 @@ class UdpConnection {
   // nothing sent.
   void destroySilently(snp::Usec now);
 
-  // Queues a message on a Connected connection (FailedPrecondition otherwise) and sends
-  // what the data plane allows now.
+  // Queues a message on a Connecting or Connected connection (FailedPrecondition in any
+  // other state) and, if Connected, sends what the data plane allows now. While
+  // Connecting the message gets its number now and goes out once the connection is
+  // established; a NoDelay message is refused then (Unavailable -> Ignored, snp.md §6.1).
+  // The data plane's other errors (send buffer, lane, size) apply in both states.
   absl::StatusOr<int64_t> sendMessage(snp::Usec now, ByteSpan payload, int send_flags,
                                       int lane = 0);
 
@@ -167,7 +178,9 @@ class UdpConnection {
   bool isDead() const { return state_ == ConnectionState::kDead; }
   // The latest handshake ping sample in ms, if any.
   std::optional<int> handshakePingMs() const;
-  // The data plane while Connected or Linger (nullptr otherwise). For status queries.
+  // The data plane from creation on while Connecting, Connected or Linger (nullptr once
+  // closed, or if the factory gave none). For status queries and lane configuration
+  // (lanes configured while Connecting apply once connected).
   DataPlane* dataPlane() { return data_plane_.get(); }
 
  private:
@@ -180,8 +193,8 @@ class UdpConnection {
   void failLocally(snp::Usec now, int reason, std::string_view debug);
   void closedByPeer(snp::Usec now, int reason, std::string_view debug);
   void enterFinWait(snp::Usec now);
-  void sendClosingReply();
-  void sendControl(const PeerAddress& to, const wire::ControlMessage& message);
+  void sendClosingReply(snp::Usec now);
+  void sendControl(snp::Usec now, const PeerAddress& to, const wire::ControlMessage& message);
   void onControlDatagram(snp::Usec now, ByteSpan datagram);
   void onConnectionClosed(snp::Usec now, const wire::ConnectionClosed& closed);
   void onNoConnection(snp::Usec now, const wire::NoConnection& no_connection);
@@ -196,6 +209,12 @@ class UdpConnection {
   void onConnectOK(snp::Usec now, const wire::ConnectOK& ok);
   void sendConnectOK(snp::Usec now);
   void takeHandshakeRttSample(snp::Usec now, snp::Usec rtt_usec);
+  // Creates the data plane at connection creation, not yet connected, with the cipher
+  // tag guessed as `guessed_tag_bytes`.
+  void createDataPlane(snp::Usec now, size_t guessed_tag_bytes);
+  DataPlaneParams dataPlaneParams(snp::Usec now, bool connected, uint32_t peer_protocol_version,
+                                  size_t tag_bytes) const;
+  int dataPlaneLaneCount() const;
   void becomeConnected(snp::Usec now, HandshakeResult session);
 
   // --- data packets (udp_connection_data.cc) ---
@@ -204,6 +223,8 @@ class UdpConnection {
   bool sendDataPacket(snp::Usec now, uint32_t stats_flags, bool must_send);
   std::optional<snp::Usec> pingForTimeouts(snp::Usec now);
   size_t maxPlaintextBytes(size_t stats_total_bytes, size_t time_since_bytes) const;
+  size_t maxPlaintextBytesWithTag(size_t tag_bytes, size_t stats_total_bytes,
+                                  size_t time_since_bytes) const;
   size_t mtuBytes() const;
 
   const Role role_;

@@ -37,9 +37,14 @@ size_t UdpConnection::mtuBytes() const {
 }
 
 size_t UdpConnection::maxPlaintextBytes(size_t stats_total_bytes, size_t time_since_bytes) const {
+  return maxPlaintextBytesWithTag(cipher_ ? cipher_->overheadBytes() : 0, stats_total_bytes,
+                                  time_since_bytes);
+}
+
+size_t UdpConnection::maxPlaintextBytesWithTag(size_t tag, size_t stats_total_bytes,
+                                               size_t time_since_bytes) const {
   // udp.md §4.6 payload budget.
   const size_t mtu = mtuBytes();
-  const size_t tag = cipher_ ? cipher_->overheadBytes() : 0;
   const size_t overhead = wire::kDataHeaderSize + stats_total_bytes + time_since_bytes + tag;
   const size_t max_chunk_plain = mtu > overhead ? mtu - overhead : 0;
   const size_t reserved = wire::kReservedHeaderAndStatsRoom + tag;
@@ -59,12 +64,12 @@ void UdpConnection::onDataPacket(snp::Usec now, ByteSpan datagram) {
   const uint32_t to_id = readLe32(datagram, wire::kDataHeaderConnectionIdOffset);
   if (to_id != local_id_) {  // N3, under the shared spam limit (udp.md §5.6)
     if (env_.spam_limiter != nullptr && env_.spam_limiter->allow(now)) {
-      sendControl(peer_address_, makeNoConnection(to_id, 0));
+      sendControl(now, peer_address_, makeNoConnection(to_id, 0));
     }
     return;
   }
   if (isClosingState(state_)) {  // reactive close repetition, not rate limited
-    sendClosingReply();
+    sendClosingReply(now);
     return;
   }
   if (state_ != ConnectionState::kConnected && state_ != ConnectionState::kLinger) return;
@@ -105,7 +110,8 @@ void UdpConnection::onDataPacket(snp::Usec now, ByteSpan datagram) {
   if (absl::Status marked = window_.markReceived(*packet_number); !marked.ok()) {
     OPENGNS_BUG("connection #", local_id_, ": ", marked.ToString());
   }
-  // Messages received during Linger are thrown away (lifecycle.md §4.4).
+  // Messages received during Linger are thrown away, the packet is still acked below
+  // (lifecycle.md §4.4, snp.md §2.4).
   if (state_ == ConnectionState::kConnected && !delivered.empty() && env_.events != nullptr) {
     env_.events->onMessagesReceived(local_id_, std::move(delivered));
   }
@@ -114,12 +120,15 @@ void UdpConnection::onDataPacket(snp::Usec now, ByteSpan datagram) {
 
 absl::StatusOr<int64_t> UdpConnection::sendMessage(snp::Usec now, ByteSpan payload, int send_flags,
                                                    int lane) {
-  if (state_ != ConnectionState::kConnected || data_plane_ == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("send: connection is ", std::string(stateName(state_)), ", not Connected"));
+  // snp.md §2.1 / §6.2: accepted and numbered while connecting too (either role; on the
+  // server also before accept), sent once Connected (becomeConnected runs service()).
+  const bool open = state_ == ConnectionState::kConnecting || state_ == ConnectionState::kConnected;
+  if (!open || data_plane_ == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "send: connection is ", std::string(stateName(state_)), ", not Connecting or Connected"));
   }
   absl::StatusOr<int64_t> number = data_plane_->sendMessage(now, payload, send_flags, lane);
-  if (number.ok()) service(now);
+  if (number.ok() && state_ == ConnectionState::kConnected) service(now);
   return number;
 }
 

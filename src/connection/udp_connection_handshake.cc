@@ -3,6 +3,7 @@
 // processing, the server's accept and ConnectOK (re)sends, and the switch to Connected.
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
@@ -10,9 +11,27 @@
 #include "connection/connection_state.h"
 #include "connection/identity_fields.h"
 #include "connection/udp_connection.h"
+#include "crypto/crypto_constants.h"
 #include "wire/udp_constants.h"
 
 namespace opengns::connection {
+namespace {
+
+size_t tagBytesOf(crypto::CipherId cipher) {
+  return cipher == crypto::CipherId::kNull ? 0 : crypto::kAesGcmTagBytes;
+}
+
+// The cipher a client will most likely end with, before the server chose (crypto.md
+// §3.6): AES-GCM whenever we offer it (every server Unencrypted value but 2 and 3 picks
+// it), else NULL. Only the data plane's provisional budget depends on it.
+crypto::CipherId guessClientCipher(const std::vector<crypto::CipherId>& own) {
+  for (crypto::CipherId cipher : own) {
+    if (cipher == crypto::CipherId::kAes256Gcm) return cipher;
+  }
+  return own.empty() ? crypto::CipherId::kAes256Gcm : own.front();
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<UdpConnection>> UdpConnection::connect(snp::Usec now,
                                                                       ClientConnectParams params,
@@ -38,6 +57,7 @@ absl::StatusOr<std::unique_ptr<UdpConnection>> UdpConnection::connect(snp::Usec 
   conn->client_policy_ = params.config.auth;
   conn->expected_server_identity_ = params.expected_server_identity;
   if (params.expected_server_identity) conn->peer_identity_ = *params.expected_server_identity;
+  conn->createDataPlane(now, tagBytesOf(guessClientCipher(conn->client_crypt_info_->ciphers())));
   conn->setState(now, ConnectionState::kConnecting);  // T1: 0 -> 1
   conn->sendChallengeRequest(now);                    // udp.md §5.1 step 1: at once
   return conn;
@@ -62,6 +82,14 @@ std::unique_ptr<UdpConnection> UdpConnection::createIncoming(snp::Usec now,
     conn->handshake_ping_usec_ = static_cast<snp::Usec>(*request.ping_est_ms) * snp::kUsecPerMsec;
   }
   conn->verified_client_ = std::move(request.client);
+  // The cipher accept() would choose with today's Unencrypted value (it may still change).
+  HandshakeOr<crypto::CipherId> cipher =
+      chooseCipherAsServer(cipherListForUnencrypted(conn->config_.unencrypted),
+                           conn->verified_client_->crypt.fields.ciphers);
+  conn->createDataPlane(now, tagBytesOf(cipher.ok() ? *cipher : crypto::CipherId::kAes256Gcm));
+  if (conn->handshake_ping_usec_ && conn->data_plane_ != nullptr) {
+    conn->data_plane_->onHandshakeRttSample(now, *conn->handshake_ping_usec_);
+  }
   conn->setState(now, ConnectionState::kConnecting);  // T3: 0 -> 1, nothing sent
   return conn;
 }
@@ -74,6 +102,31 @@ void UdpConnection::takeHandshakeRttSample(snp::Usec now, snp::Usec rtt_usec) {
   if (data_plane_ != nullptr) data_plane_->onHandshakeRttSample(now, rtt_usec);
 }
 
+DataPlaneParams UdpConnection::dataPlaneParams(snp::Usec now, bool connected,
+                                               uint32_t peer_protocol_version,
+                                               size_t tag_bytes) const {
+  DataPlaneParams params;
+  params.now = now;
+  params.connected = connected;
+  params.peer_protocol_version = peer_protocol_version;
+  params.max_plaintext_bytes = maxPlaintextBytesWithTag(tag_bytes, 0, 0);
+  params.mtu_bytes = static_cast<uint32_t>(mtuBytes());
+  params.cipher_tag_bytes = static_cast<uint32_t>(tag_bytes);
+  return params;
+}
+
+void UdpConnection::createDataPlane(snp::Usec now, size_t guessed_tag_bytes) {
+  // Before the handshake the peer version is unknown: ours stands in until onConnected.
+  if (env_.data_plane_factory) {
+    data_plane_ = env_.data_plane_factory(
+        dataPlaneParams(now, false, wire::kProtocolVersion, guessed_tag_bytes));
+  }
+}
+
+int UdpConnection::dataPlaneLaneCount() const {
+  return data_plane_ != nullptr ? data_plane_->laneCount() : 1;
+}
+
 // --- client ---
 
 void UdpConnection::sendChallengeRequest(snp::Usec now) {
@@ -81,7 +134,7 @@ void UdpConnection::sendChallengeRequest(snp::Usec now) {
   request.set_connection_id(local_id_);
   request.set_my_timestamp(static_cast<uint64_t>(now));
   request.set_protocol_version(wire::kProtocolVersion);
-  sendControl(peer_address_, request);
+  sendControl(now, peer_address_, request);
   last_request_sent_usec_ = now;
 }
 
@@ -102,7 +155,7 @@ void UdpConnection::sendConnectRequest(snp::Usec now, uint64_t challenge) {
                 absl::StrCat("cannot write own identity: ", s.message()));
     return;
   }
-  sendControl(peer_address_, request);
+  sendControl(now, peer_address_, request);
   last_request_sent_usec_ = now;
 }
 
@@ -138,7 +191,7 @@ void UdpConnection::onConnectOK(snp::Usec now, const wire::ConnectOK& ok) {
   }
   if (state_ == ConnectionState::kConnected || state_ == ConnectionState::kLinger) return;
   if (isClosingState(state_)) {
-    sendClosingReply();
+    sendClosingReply(now);
     return;
   }
   if (state_ != ConnectionState::kConnecting) return;
@@ -153,6 +206,7 @@ void UdpConnection::onConnectOK(snp::Usec now, const wire::ConnectOK& ok) {
   context.challenge_reply_version = challenge_reply_version_;
   context.own_ciphers = client_crypt_info_->ciphers();
   context.own = ownMaterialOf(*credentials_, *client_crypt_info_, local_id_);
+  context.local_lane_count = dataPlaneLaneCount();  // lanes configured while connecting
   HandshakeOr<HandshakeResult> session = processConnectOK(ok, context);
   if (!session.ok()) {
     if (session.error().drop_packet) return;
@@ -171,7 +225,7 @@ Result UdpConnection::accept(snp::Usec now) {
   // Crypto values are read now, at accept time (lifecycle.md §3.1).
   HandshakeOr<ServerAcceptResult> accepted =
       acceptConnectRequest(*verified_client_, remote_id_, *credentials_, local_id_,
-                           config_.unencrypted, config_.auth, peer_address_);
+                           config_.unencrypted, config_.auth, peer_address_, dataPlaneLaneCount());
   if (!accepted.ok()) {
     failLocally(now, accepted.error().end_reason, accepted.error().debug);
     return Result::kHandshakeFailed;
@@ -206,7 +260,7 @@ void UdpConnection::sendConnectOK(snp::Usec now) {
     OPENGNS_BUG("connection #", local_id_, ": cannot write own identity: ", s.ToString());
     return;
   }
-  sendControl(peer_address_, ok);
+  sendControl(now, peer_address_, ok);
 }
 
 // --- both ---
@@ -218,24 +272,19 @@ void UdpConnection::becomeConnected(snp::Usec now, HandshakeResult session) {
   cipher_.emplace(std::move(session.packet_cipher));
   window_ = snp::PacketNumberWindow(snp::initialHighestReceived(peer_protocol_version_));
   liveness_.emplace(now);
-  if (env_.data_plane_factory) {
-    DataPlaneParams params;
-    params.now = now;
-    params.peer_protocol_version = peer_protocol_version_;
-    params.max_plaintext_bytes = maxPlaintextBytes(0, 0);
-    params.mtu_bytes = static_cast<uint32_t>(mtuBytes());
-    params.cipher_tag_bytes = static_cast<uint32_t>(cipher_->overheadBytes());
-    data_plane_ = env_.data_plane_factory(params);
-  }
+  // The data plane was created with the connection (messages sent while connecting are
+  // queued in it); the handshake's samples already went in as they were taken.
   if (data_plane_ == nullptr) {
     failLocally(now, static_cast<int>(ConnectionEnd::kMiscInternalError), "no data plane");
     return;
   }
-  if (handshake_ping_usec_) {
-    data_plane_->onHandshakeRttSample(now, *handshake_ping_usec_);
+  if (std::optional<DataPlaneFailure> failure = data_plane_->onConnected(
+          dataPlaneParams(now, true, peer_protocol_version_, cipher_->overheadBytes()))) {
+    failLocally(now, failure->end_reason, failure->debug);
+    return;
   }
   setState(now, ConnectionState::kConnected);
-  service(now);
+  service(now);  // sends what was queued while connecting
 }
 
 }  // namespace opengns::connection

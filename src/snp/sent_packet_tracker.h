@@ -187,6 +187,9 @@ class SentPacketTracker {
   size_t trackedPacketCount() const { return ring_size_; }
 
   const RttEstimator& rtt() const { return rtt_; }
+  // An RTT sample measured outside the ack frames (the handshake's timestamps, udp.md
+  // §3.4), fed to rtt() like an ack's sample (not counted in counters().rtt_samples).
+  void onExternalRttSample(Usec rtt_usec, Usec now) { rtt_.onSample(rtt_usec, now); }
   const SentPacketCounters& counters() const { return counters_; }
   PacketState stateOf(uint64_t packet_number) const;
   // The current reordering window (the part added to the RTT by the time threshold).

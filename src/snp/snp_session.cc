@@ -202,12 +202,36 @@ absl::Status SnpSession::configureLanes(size_t lane_count, std::span<const int> 
 }
 
 absl::Status SnpSession::onConnected(Usec now, uint32_t peer_protocol_version) {
+  return onConnected(now, peer_protocol_version, config_.mtu_bytes, config_.cipher_tag_bytes);
+}
+
+absl::Status SnpSession::onConnected(Usec now, uint32_t peer_protocol_version, uint32_t mtu_bytes,
+                                     uint32_t cipher_tag_bytes) {
   if (!packets_exchanged_ && peer_protocol_version != config_.peer_protocol_version) {
     config_.peer_protocol_version = peer_protocol_version;
     sent_ = SentPacketTracker(peer_protocol_version);
     acks_ = AckTracker(initialHighestReceived(peer_protocol_version));
     delivery_samples_.clear();
     delivery_samples_base_ = sent_.nextPacketNumber();
+    // The new tracker starts without RTT: give it the handshake's samples again.
+    for (const HandshakeRttSample& sample : handshake_rtt_samples_) {
+      sent_.onExternalRttSample(sample.rtt_usec, sample.time);
+    }
+  }
+  handshake_rtt_samples_.clear();
+  handshake_rtt_samples_.shrink_to_fit();
+  const uint32_t mtu = std::clamp(mtu_bytes, kMinMtuBytes, kMaxMtuBytes);
+  if (mtu != config_.mtu_bytes || cipher_tag_bytes != config_.cipher_tag_bytes) {
+    config_.mtu_bytes = mtu;
+    config_.cipher_tag_bytes = cipher_tag_bytes;
+    max_plaintext_bytes_ = snp::maxPlaintextBytes(config_.mtu_bytes, config_.cipher_tag_bytes, 0);
+    // A lane that never queued anything holds no state: it can take the final segment
+    // size. The others keep theirs (numbers and stream positions are already given out).
+    for (size_t i = 0; i < lanes_.size(); ++i) {
+      if (lanes_[i]->lastMessageNumber() == 0) {
+        lanes_[i] = std::make_unique<SendLane>(laneConfig(static_cast<uint32_t>(i)));
+      }
+    }
   }
   connected_ = true;
   syncPacer(now);
@@ -217,6 +241,24 @@ absl::Status SnpSession::onConnected(Usec now, uint32_t peer_protocol_version) {
         config_.peer_protocol_version, " (lanes need ", kMinProtocolVersionForLanes, ")"));
   }
   return absl::OkStatus();
+}
+
+void SnpSession::onHandshakeRttSample(Usec now, Usec rtt_usec) {
+  if (rtt_usec < 0 || rtt_usec > kMaxRttSampleUsec) return;
+  if (!connected_) {
+    if (handshake_rtt_samples_.size() >= kMaxKeptHandshakeRttSamples) {
+      handshake_rtt_samples_.erase(handshake_rtt_samples_.begin());
+    }
+    handshake_rtt_samples_.push_back(HandshakeRttSample{now, rtt_usec});
+  }
+  sent_.onExternalRttSample(rtt_usec, now);
+  // The controller learns RTTs only from ack events: this is one that acked nothing (as a
+  // frame of only late acks), so only its min RTT and the pacing derived from it change.
+  AckEvent event;
+  event.rtt_usec = rtt_usec;
+  event.bytes_in_flight = sent_.bytesInFlight();
+  congestion_->onAck(now, event);
+  syncPacer(now);
 }
 
 // ---------------------------------------------------------------------------------------

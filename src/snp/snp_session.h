@@ -76,6 +76,9 @@ inline constexpr uint32_t kMaxMtuBytes = 1300;
 inline constexpr uint32_t kMtuHeaderReserveBytes = 52;
 // snp.md §7.1: several lanes need a peer of at least this protocol version.
 inline constexpr uint32_t kMinProtocolVersionForLanes = 11;
+// Ours: at most this many handshake RTT samples are kept for onConnected() (a client
+// takes one per ChallengeReply, two per second at most, within TimeoutInitial).
+inline constexpr size_t kMaxKeptHandshakeRttSamples = 32;
 // Ours (snp.md §6.1 leaves NoDelay to us): a NoDelay message is dropped (Ignored) when the
 // data queued before it will not be cleared at the send rate within this time.
 inline constexpr Usec kNoDelayMaxWaitUsec = 5 * kUsecPerMsec;
@@ -233,7 +236,22 @@ class SnpSession {
   // several lanes are configured and the peer is below protocol 11 (close the connection
   // with BadProtocolVersion).
   absl::Status onConnected(Usec now, uint32_t peer_protocol_version);
+  // Same, with the packet budget's final inputs: MTU_PacketSize and the negotiated
+  // cipher's tag bytes, which a session created while connecting could only guess. The
+  // plaintext budget follows them at once; lanes on which nothing was queued yet also get
+  // their reliable segment size (§5.1) from them, lanes with messages queued while
+  // connecting keep the one computed from the guess (any size within the budget is valid).
+  absl::Status onConnected(Usec now, uint32_t peer_protocol_version, uint32_t mtu_bytes,
+                           uint32_t cipher_tag_bytes);
   bool connected() const { return connected_; }
+
+  // A round-trip sample the handshake measured (udp.md §3.4: ChallengeReply / ConnectOK
+  // timestamps, or the client's ping_est_ms on the server). Seeds the RTT estimator, so
+  // the first RTO and the ping follow the path instead of §3.7's 1 s / 200 ms defaults,
+  // and the congestion controller's min RTT (reported as an ack event that acked
+  // nothing). Samples outside §3.7's sanity range (0..2000 ms) are ignored. Samples taken
+  // before onConnected() survive a change of packet numbering there.
+  void onHandshakeRttSample(Usec now, Usec rtt_usec);
 
   // --- receive side ---
 
@@ -317,6 +335,13 @@ class SnpSession {
   size_t max_plaintext_bytes_ = 0;
   bool connected_ = false;
   bool packets_exchanged_ = false;
+  // Handshake RTT samples (time, rtt) taken before onConnected(): replayed into the
+  // sent-packet tracker if onConnected() rebuilds it for the peer's version.
+  struct HandshakeRttSample {
+    Usec time = 0;
+    Usec rtt_usec = 0;
+  };
+  std::vector<HandshakeRttSample> handshake_rtt_samples_;
 
   // Send side.
   std::vector<std::unique_ptr<SendLane>> lanes_;
