@@ -1,29 +1,74 @@
+// Instance: lifetime, the lock guard, logging, callback handlers and poll groups (see
+// instance.h for the locking rules and the other implementation files).
 #include "api/instance.h"
 
 #include <string>
 #include <utility>
 
+#include "api/connection_id_registry.h"
 #include "common/log.h"
+#include "transport/monotonic_clock.h"
 
 namespace opengns::api {
 namespace {
 
-// Process-wide sequence counter of poll-group handles (lifecycle.md §6.1).
+// Process-wide sequence counters of listen-socket and poll-group handles (lifecycle.md §6.1).
 std::atomic<uint32_t> poll_group_sequence{0};
+std::atomic<uint32_t> listen_socket_sequence{0};
 
 }  // namespace
+
+Instance::Locked::Locked(const Instance* instance) : instance_(const_cast<Instance*>(instance)) {
+  instance_->mutex_.Lock();
+  instance_->now_usec_ = transport::nowUsec();
+}
+
+Instance::Locked::~Locked() {
+  std::vector<std::pair<DebugOutputType, std::string>> logs;
+  logs.swap(instance_->pending_logs_);
+  instance_->mutex_.Unlock();
+  for (const auto& [level, text] : logs)
+    instance_->log(level, text);  // no lock held: the sink is user code
+}
 
 Instance::Instance(const NetworkingSocketsOptions& options)
     : app_id_(options.app_id),
       config_(ConfigScope::kSocketsInterface, &globalConfigStore()),
       log_level_(static_cast<int32_t>(options.log_level)),
-      poll_groups_(kPollGroupHandleFlag, &poll_group_sequence) {
+      poll_groups_(kPollGroupHandleFlag, &poll_group_sequence),
+      listen_sockets_(kListenSocketHandleFlag, &listen_socket_sequence) {
   if (options.log_sink) log_sink_ = std::make_shared<const LogSinkFn>(options.log_sink);
 }
 
 Instance::~Instance() {
+  std::unique_ptr<transport::ServiceLoop> loop;
+  {
+    Locked lock(this);
+    shutdownLocked();
+    loop = std::move(loop_);
+  }
+  // Joined without the lock: the loop thread may be waiting for it. After this no thread
+  // but ours touches the instance.
+  loop.reset();
+  {
+    Locked lock(this);
+    listen_sockets_.forEach([](uint32_t, std::unique_ptr<ListenSocketRecord>& socket) {
+      socket->core.reset();  // before the records its connections report to
+    });
+    for (auto& [id, record] : connections_) {
+      record->client.reset();
+      releaseConnectionId(id);
+    }
+    connections_.clear();
+    listen_sockets_.clear();
+    endpoint_owners_.clear();
+  }
   // Undelivered callbacks are dropped (the conventions: the destructor drops them).
   callbacks_.clear();
+}
+
+void Instance::deferLog(DebugOutputType level, std::string text) {
+  pending_logs_.emplace_back(level, std::move(text));
 }
 
 void Instance::setLogSink(LogSinkFn sink, DebugOutputType level) {
@@ -78,12 +123,15 @@ void Instance::setStatusChangedHandler(ConnectionStatusChangedHandler handler) {
 
 ConnectionStatusChangedHandler Instance::statusChangedHandlerFor(
     const ConfigStore& object_config) const {
+  absl::MutexLock lock(&mutex_);
+  return statusChangedHandlerLocked(object_config);
+}
+
+ConnectionStatusChangedHandler Instance::statusChangedHandlerLocked(
+    const ConfigStore& object_config) const {
   void* value = object_config.getPtr(ConfigValue::kCallbackConnectionStatusChanged);
   if (value == nullptr) return {};
-  if (value == static_cast<const void*>(&status_handler_token_)) {
-    absl::MutexLock lock(&mutex_);
-    return status_handler_;
-  }
+  if (value == static_cast<const void*>(&status_handler_token_)) return status_handler_;
   auto fn = reinterpret_cast<ConnectionStatusChangedFn>(value);
   return [fn](const ConnectionStatusChangedCallback& record) { fn(&record); };
 }
@@ -124,19 +172,54 @@ void Instance::postAuthStatus(const AuthenticationStatusCallback& record) {
 }
 
 PollGroupHandle Instance::createPollGroup() {
-  absl::MutexLock lock(&mutex_);
+  Locked lock(this);
   return PollGroupHandle{poll_groups_.insert(PollGroup{})};
 }
 
 bool Instance::destroyPollGroup(PollGroupHandle poll_group) {
-  absl::MutexLock lock(&mutex_);
-  // Member connections leave the group when connections exist (#4/#5); nothing else to do.
+  Locked lock(this);
+  PollGroup* group = poll_groups_.find(static_cast<uint32_t>(poll_group));
+  if (group == nullptr) return false;
+  // Members leave the group; their messages stay on the connection queues (§6.4).
+  for (uint32_t member : group->members) {
+    if (ConnectionRecord* record = findRecord(member)) record->poll_group = 0;
+  }
   return poll_groups_.erase(static_cast<uint32_t>(poll_group));
 }
 
 bool Instance::pollGroupExists(PollGroupHandle poll_group) const {
-  absl::MutexLock lock(&mutex_);
+  Locked lock(this);
   return poll_groups_.find(static_cast<uint32_t>(poll_group)) != nullptr;
+}
+
+bool Instance::setConnectionPollGroup(ConnectionHandle connection, PollGroupHandle poll_group) {
+  Locked lock(this);
+  ConnectionRecord* record = findVisible(connection);
+  if (record == nullptr) return false;
+  const uint32_t group_handle = static_cast<uint32_t>(poll_group);
+  PollGroup* group = nullptr;
+  if (group_handle != 0) {
+    group = poll_groups_.find(group_handle);
+    if (group == nullptr) return false;
+  }
+  if (record->poll_group == group_handle) return true;
+  removeFromPollGroup(*record);
+  if (group != nullptr) {
+    record->poll_group = group_handle;
+    group->members.insert(record->id);
+    // Messages already queued on the connection join the group's queue by receive time.
+    group->queue.merge(record->queue.entries(record->id));
+  }
+  return true;
+}
+
+void Instance::removeFromPollGroup(ConnectionRecord& record) {
+  if (record.poll_group == 0) return;
+  if (PollGroup* group = poll_groups_.find(record.poll_group)) {
+    group->members.erase(record.id);
+    group->queue.removeConnection(record.id);
+  }
+  record.poll_group = 0;
 }
 
 Availability Instance::authAvailability() const {

@@ -1,7 +1,7 @@
 // NetworkingSockets config functions (opengns extension, config.md §1.9): Global scope is
-// the process-wide store, sockets-interface scope this instance's store. Listen-socket and
-// connection scope fail for invalid handles (false / kBadScopeObj); no listen socket or
-// connection exists until connections land (#4), so today every such handle is invalid.
+// the process-wide store, sockets-interface scope this instance's store, listen-socket and
+// connection scope the store of that live object (chained: connection -> listen socket or
+// interface -> global). Invalid handles fail (false / kBadScopeObj).
 #include "api/config_table.h"
 #include "api/instance.h"
 #include "opengns/networking_sockets.h"
@@ -57,28 +57,33 @@ ConfigGetResult NetworkingSockets::getConfigValue(ConfigValue id) const {
   return fromStore(instance_->config().get(id));
 }
 
-bool NetworkingSockets::setConfigValue(ListenSocketHandle, ConfigValue, const ConfigArg&) {
-  return false;  // not yet: no listen socket exists (#4)
+bool NetworkingSockets::setConfigValue(ListenSocketHandle socket, ConfigValue id,
+                                       const ConfigArg& value) {
+  return instance_->setConfigAt(socket, id, &value);
 }
 
-bool NetworkingSockets::clearConfigValue(ListenSocketHandle, ConfigValue) {
-  return false;
+bool NetworkingSockets::clearConfigValue(ListenSocketHandle socket, ConfigValue id) {
+  return instance_->setConfigAt(socket, id, nullptr);
 }
 
-ConfigGetResult NetworkingSockets::getConfigValue(ListenSocketHandle, ConfigValue id) const {
-  return badScopeObject(id);
+ConfigGetResult NetworkingSockets::getConfigValue(ListenSocketHandle socket, ConfigValue id) const {
+  std::optional<api::ConfigStore::GetResult> got = instance_->getConfigAt(socket, id);
+  return got ? fromStore(*got) : badScopeObject(id);
 }
 
-bool NetworkingSockets::setConfigValue(ConnectionHandle, ConfigValue, const ConfigArg&) {
-  return false;  // not yet: no connection exists (#4)
+bool NetworkingSockets::setConfigValue(ConnectionHandle connection, ConfigValue id,
+                                       const ConfigArg& value) {
+  return instance_->setConfigAt(connection, id, &value);
 }
 
-bool NetworkingSockets::clearConfigValue(ConnectionHandle, ConfigValue) {
-  return false;
+bool NetworkingSockets::clearConfigValue(ConnectionHandle connection, ConfigValue id) {
+  return instance_->setConfigAt(connection, id, nullptr);
 }
 
-ConfigGetResult NetworkingSockets::getConfigValue(ConnectionHandle, ConfigValue id) const {
-  return badScopeObject(id);
+ConfigGetResult NetworkingSockets::getConfigValue(ConnectionHandle connection,
+                                                  ConfigValue id) const {
+  std::optional<api::ConfigStore::GetResult> got = instance_->getConfigAt(connection, id);
+  return got ? fromStore(*got) : badScopeObject(id);
 }
 
 }  // namespace opengns

@@ -1,7 +1,8 @@
 // NetworkingSockets: listen sockets, connecting, accepting, closing and the per-connection
-// properties. Connections are not built yet (#4): no listen socket or connection exists, so
-// every handle is invalid and each function returns its documented bad-handle value
-// (config.md §2.1, lifecycle.md §6.1). Creating calls return the invalid handle.
+// properties over real UDP (lifecycle.md §3, §4, §6, §8). The facade only parses text
+// arguments; the instance (api/instance.h) does the work under its lock, and every
+// function returns its documented value for a bad handle (config.md §2.1, lifecycle.md
+// §6.1). P2P and socket pairs are not built yet and return their failure values.
 #include "api/instance.h"
 #include "opengns/networking_sockets.h"
 
@@ -14,9 +15,9 @@ ListenSocketHandle NetworkingSockets::createListenSocketIP(
   return createListenSocketIP(*address, config_options);
 }
 
-ListenSocketHandle NetworkingSockets::createListenSocketIP(const NetworkingIPAddr&,
-                                                           std::span<const ConfigOption>) {
-  return kInvalidListenSocket;  // not yet: connections (#4)
+ListenSocketHandle NetworkingSockets::createListenSocketIP(
+    const NetworkingIPAddr& ip_address, std::span<const ConfigOption> config_options) {
+  return instance_->createListenSocket(ip_address, config_options);
 }
 
 ConnectionHandle NetworkingSockets::connectByIPAddress(
@@ -26,53 +27,59 @@ ConnectionHandle NetworkingSockets::connectByIPAddress(
   return connectByIPAddress(*address, config_options);
 }
 
-ConnectionHandle NetworkingSockets::connectByIPAddress(const NetworkingIPAddr&,
-                                                       std::span<const ConfigOption>) {
-  return kInvalidConnection;  // not yet: connections (#4)
+ConnectionHandle NetworkingSockets::connectByIPAddress(
+    const NetworkingIPAddr& ip_address_with_port, std::span<const ConfigOption> config_options) {
+  return instance_->connect(ip_address_with_port, config_options);
 }
 
-Result NetworkingSockets::acceptConnection(ConnectionHandle) {
-  return Result::kInvalidParam;
+Result NetworkingSockets::acceptConnection(ConnectionHandle connection_handle) {
+  return instance_->accept(connection_handle);
 }
 
-bool NetworkingSockets::closeConnection(ConnectionHandle, int, std::string_view, bool) {
-  return false;
+bool NetworkingSockets::closeConnection(ConnectionHandle connection_handle, int reason,
+                                        std::string_view debug_message, bool linger) {
+  return instance_->close(connection_handle, reason, debug_message, linger);
 }
 
-bool NetworkingSockets::closeListenSocket(ListenSocketHandle) {
-  return false;
+bool NetworkingSockets::closeListenSocket(ListenSocketHandle socket) {
+  return instance_->closeListenSocket(socket);
 }
 
-std::string NetworkingSockets::getListenSocketAddress(ListenSocketHandle, bool) {
-  return {};
+std::string NetworkingSockets::getListenSocketAddress(ListenSocketHandle socket, bool with_port) {
+  return instance_->listenSocketAddress(socket, with_port);
 }
 
-bool NetworkingSockets::setConnectionUserData(ConnectionHandle, int64_t) {
-  return false;
+bool NetworkingSockets::setConnectionUserData(ConnectionHandle connection_handle,
+                                              int64_t user_data) {
+  return instance_->setUserData(connection_handle, user_data);
 }
 
-int64_t NetworkingSockets::getConnectionUserData(ConnectionHandle) {
-  return kDefaultConnectionUserData;
+int64_t NetworkingSockets::getConnectionUserData(ConnectionHandle connection_handle) {
+  return instance_->userData(connection_handle);
 }
 
-void NetworkingSockets::setConnectionName(ConnectionHandle, std::string_view) {}
-
-std::string NetworkingSockets::getConnectionName(ConnectionHandle) {
-  return {};
+void NetworkingSockets::setConnectionName(ConnectionHandle connection_handle,
+                                          std::string_view name) {
+  instance_->setName(connection_handle, name);
 }
 
-std::optional<ConnectionInfo> NetworkingSockets::getConnectionInfo(ConnectionHandle) {
-  return std::nullopt;
+std::string NetworkingSockets::getConnectionName(ConnectionHandle connection_handle) {
+  return instance_->name(connection_handle);
 }
 
-RealTimeStatusResult NetworkingSockets::getConnectionRealTimeStatus(ConnectionHandle, int, bool) {
-  RealTimeStatusResult result;
-  result.result = Result::kNoConnection;
-  return result;
+std::optional<ConnectionInfo> NetworkingSockets::getConnectionInfo(
+    ConnectionHandle connection_handle) {
+  return instance_->info(connection_handle);
 }
 
-DetailedConnectionStatus NetworkingSockets::getDetailedConnectionStatus(ConnectionHandle) {
-  return DetailedConnectionStatus{};  // success = -1
+RealTimeStatusResult NetworkingSockets::getConnectionRealTimeStatus(
+    ConnectionHandle connection_handle, int lanes, bool get_status) {
+  return instance_->realTimeStatus(connection_handle, lanes, get_status);
+}
+
+DetailedConnectionStatus NetworkingSockets::getDetailedConnectionStatus(
+    ConnectionHandle connection_handle) {
+  return instance_->detailedStatus(connection_handle);
 }
 
 ListenSocketHandle NetworkingSockets::createListenSocketP2P(int, std::span<const ConfigOption>) {

@@ -25,8 +25,8 @@ absl::StatusOr<std::unique_ptr<NetworkingSockets>> NetworkingSockets::create(
 NetworkingSockets::NetworkingSockets(std::unique_ptr<api::Instance> instance)
     : instance_(std::move(instance)) {}
 
-// Closing connections with 2999 and stopping the service thread come with #4; the
-// instance's destructor drops undelivered callbacks.
+// The instance's destructor closes the connections with 2999, stops the service thread
+// and drops undelivered callbacks.
 NetworkingSockets::~NetworkingSockets() = default;
 
 void NetworkingSockets::runNetworkingCallbacks() {

@@ -1,7 +1,6 @@
-// NetworkingSockets: sending, receiving, lanes and poll groups. Message delivery is not
-// built yet (#5) and no connection exists (#4), so the connection functions return their
-// documented bad-handle values (config.md §2.1). allocateMessage and the poll-group
-// bookkeeping work now.
+// NetworkingSockets: sending, receiving, lanes and poll groups (snp.md §5.3, §6, §7;
+// lifecycle.md §6.4, §7). The instance (api/instance.h) does the work under its lock;
+// bad handles get their documented values (config.md §2.1).
 #include <utility>
 
 #include "api/instance.h"
@@ -10,41 +9,37 @@
 
 namespace opengns {
 
-SendMessageResult NetworkingSockets::sendMessageToConnection(ConnectionHandle,
-                                                             std::span<const std::byte>, int, int) {
-  SendMessageResult result;
-  result.result = Result::kInvalidParam;
-  result.message_number = -1;
-  return result;
+SendMessageResult NetworkingSockets::sendMessageToConnection(ConnectionHandle connection_handle,
+                                                             std::span<const std::byte> data,
+                                                             int flags, int lane) {
+  return instance_->send(connection_handle, data, flags, lane);
 }
 
 std::vector<int64_t> NetworkingSockets::sendMessages(std::vector<MessagePtr> messages,
-                                                     ConnectionHandle, int) {
-  // Every message fails with -InvalidParam: the handle is invalid (and so is a null
-  // message). The library owns the messages from the call on and frees them here.
-  std::vector<int64_t> results(messages.size(), -static_cast<int64_t>(Result::kInvalidParam));
-  messages.clear();
-  return results;
+                                                     ConnectionHandle connection_handle,
+                                                     int flags) {
+  return instance_->sendMessages(std::move(messages), connection_handle, flags);
 }
 
-Result NetworkingSockets::flushMessagesOnConnection(ConnectionHandle) {
-  return Result::kInvalidParam;
+Result NetworkingSockets::flushMessagesOnConnection(ConnectionHandle connection_handle) {
+  return instance_->flush(connection_handle);
 }
 
-Result NetworkingSockets::configureConnectionLanes(ConnectionHandle, int, std::span<const int>,
-                                                   std::span<const uint16_t>) {
-  return Result::kNoConnection;
+Result NetworkingSockets::configureConnectionLanes(ConnectionHandle connection, int lanes,
+                                                   std::span<const int> priorities,
+                                                   std::span<const uint16_t> weights) {
+  return instance_->configureLanes(connection, lanes, priorities, weights);
 }
 
-int NetworkingSockets::receiveMessagesOnConnection(ConnectionHandle, int,
-                                                   std::vector<MessagePtr>*) {
-  return -1;
+int NetworkingSockets::receiveMessagesOnConnection(ConnectionHandle connection_handle,
+                                                   int max_messages,
+                                                   std::vector<MessagePtr>* messages) {
+  return instance_->receiveOnConnection(connection_handle, max_messages, messages);
 }
 
-int NetworkingSockets::receiveMessagesOnPollGroup(PollGroupHandle poll_group, int,
-                                                  std::vector<MessagePtr>*) {
-  if (!instance_->pollGroupExists(poll_group)) return -1;
-  return 0;  // a valid group: no connection exists yet, so nothing was received (#5)
+int NetworkingSockets::receiveMessagesOnPollGroup(PollGroupHandle poll_group, int max_messages,
+                                                  std::vector<MessagePtr>* messages) {
+  return instance_->receiveOnPollGroup(poll_group, max_messages, messages);
 }
 
 MessagePtr NetworkingSockets::allocateMessage(int32_t size) {
@@ -59,8 +54,9 @@ bool NetworkingSockets::destroyPollGroup(PollGroupHandle poll_group) {
   return instance_->destroyPollGroup(poll_group);
 }
 
-bool NetworkingSockets::setConnectionPollGroup(ConnectionHandle, PollGroupHandle) {
-  return false;  // the connection handle is invalid: none exists yet (#4)
+bool NetworkingSockets::setConnectionPollGroup(ConnectionHandle connection_handle,
+                                               PollGroupHandle poll_group) {
+  return instance_->setConnectionPollGroup(connection_handle, poll_group);
 }
 
 }  // namespace opengns

@@ -23,9 +23,12 @@ ListenSocketHandle NetworkingSockets::createListenSocketP2PFakeIP(int,
 }
 
 // InvalidParam for a bad handle, else IPNotFound: no connection is ever a FakeIP one.
-RemoteFakeIPResult NetworkingSockets::getRemoteFakeIPForConnection(ConnectionHandle) {
+RemoteFakeIPResult NetworkingSockets::getRemoteFakeIPForConnection(
+    ConnectionHandle connection_handle) {
   RemoteFakeIPResult result;
-  result.result = Result::kInvalidParam;  // no connection exists yet (#4)
+  // No connection is a FakeIP one in the open-source build (config.md §2.1).
+  result.result =
+      instance_->info(connection_handle).has_value() ? Result::kIPNotFound : Result::kInvalidParam;
   return result;
 }
 
