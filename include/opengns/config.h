@@ -96,7 +96,10 @@ enum class ConfigValue : int32_t {
   kSendBufferSize = 9,
   // int32 bytes/s, default 262144, [1024,268435456], conn: lower clamp of the send rate.
   kSendRateMin = 10,
-  // int32 bytes/s, default 262144, [1024,268435456], conn: upper clamp of the send rate.
+  // int32 bytes/s, default 268435456 in opengns (the original: 262144), [1024,268435456],
+  // conn: upper clamp of the send rate; the top of the range means no upper clamp, so the
+  // congestion controller finds the path's capacity. Set it equal to SendRateMin for the
+  // original's fixed rate.
   kSendRateMax = 11,
 
   // --- §1.4.3 Nagle ---

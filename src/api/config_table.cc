@@ -123,7 +123,9 @@ constexpr auto kTable = std::to_array<ConfigEntry>({
     int32Entry(V::kFakePacketReorderTime, "FakePacketReorder_Time", kGlob, 15, 0, 5000),
     int32Entry(V::kSendBufferSize, "SendBufferSize", kConn, 524288, 4096, kBufferMax),
     int32Entry(V::kSendRateMin, "SendRateMin", kConn, 262144, 1024, kBufferMax),
-    int32Entry(V::kSendRateMax, "SendRateMax", kConn, 262144, 1024, kBufferMax),
+    // OPENGNS DEFAULT: the top of the range, which the congestion controller reads as "no
+    // upper clamp" (the original's default is 262144, a fixed 256 KiB/s with the min).
+    int32Entry(V::kSendRateMax, "SendRateMax", kConn, kOpengnsSendRateMaxDefault, 1024, kBufferMax),
     int32Entry(V::kNagleTime, "NagleTime", kConn, 5000, 0, 20000),
     logLevel(V::kLogLevelAckRTT, "LogLevel_AckRTT"),
     logLevel(V::kLogLevelPacketDecode, "LogLevel_PacketDecode"),

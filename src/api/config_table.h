@@ -19,6 +19,11 @@
 
 namespace opengns::api {
 
+// Where opengns's default deliberately differs from the original's (README, "Where we
+// differ"): SendRateMax defaults to the top of its range, meaning no upper clamp on the
+// congestion controller, so a transfer finds the path's capacity (issue 5).
+inline constexpr int64_t kOpengnsSendRateMaxDefault = 268435456;
+
 using ConfigFlags = uint32_t;
 
 // The id's number is reserved by the API but it is not registered in the original's
