@@ -699,6 +699,7 @@ SnpMemoryUsage SnpSession::memoryUsage() const {
     ++usage.recv_lanes;
     usage.recv_stream_buffered_bytes += lane->stream.bufferedSpan();
     usage.recv_unreliable_pieces += lane->unreliable.storedPieceCount();
+    usage.recv_unreliable_evicted_messages += lane->unreliable.evictedMessageCount();
   }
   return usage;
 }

@@ -204,7 +204,10 @@ struct SnpMemoryUsage {
   size_t delivery_samples = 0;              // per-packet congestion-control stamps
   uint64_t recv_stream_buffered_bytes = 0;  // reliable bytes waiting for a hole or a header
   size_t recv_unreliable_pieces = 0;        // stored pieces of partial unreliable messages
-  size_t recv_lanes = 0;                    // lanes with receive state
+  // Partial unreliable messages dropped by the 21-stored-pieces rule (snp.md §5.2): with
+  // reordering this can happen even when no packet is lost.
+  uint64_t recv_unreliable_evicted_messages = 0;
+  size_t recv_lanes = 0;  // lanes with receive state
 };
 
 class SnpSession {
