@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -107,12 +108,17 @@ TEST_F(MessagesTest, ReliableAndUnreliableBothWaysWithTheirFields) {
 TEST_F(MessagesTest, BigMessagesArriveWhole) {
   const std::string medium = pattern(100 * 1000, 1);
   const std::string largest = pattern(kMaxMessageSizeSend, 2);
-  EXPECT_EQ(client_->sendMessageToConnection(c_, bytesOf(medium), kSendReliable).result,
-            Result::kOK);
   // SendBufferSize (default 512 KiB) counts what is still queued: the largest message
-  // does not fit behind the first one (snp.md §5.3) ...
-  EXPECT_EQ(client_->sendMessageToConnection(c_, bytesOf(largest), kSendReliable).result,
-            Result::kLimitExceeded);
+  // does not fit behind the first one (snp.md §5.3) ... Both go in one sendMessages call,
+  // which queues under one lock, so the service thread cannot drain the first in between.
+  std::vector<MessagePtr> batch;
+  for (const std::string* text : {&medium, &largest}) {
+    MessagePtr m = client_->allocateMessage(static_cast<int32_t>(text->size()));
+    std::memcpy(m->mutablePayload().data(), text->data(), text->size());
+    batch.push_back(std::move(m));
+  }
+  EXPECT_EQ(client_->sendMessages(std::move(batch), c_, kSendReliable),
+            (std::vector<int64_t>{1, -static_cast<int64_t>(Result::kLimitExceeded)}));
   std::vector<MessagePtr> got = receiveN(server_, {&client_, &server_}, s_, 1);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_TRUE(textOf(*got[0]) == medium);
