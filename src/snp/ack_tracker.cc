@@ -52,7 +52,11 @@ AckTracker::AckTracker(uint64_t initial_highest_received, size_t max_tracked_gap
 
 void AckTracker::onPacketReceived(uint64_t n, Usec now, AckUrgency urgency) {
   if (urgency != AckUrgency::kNone) {
-    const Usec deadline = urgency == AckUrgency::kImmediate ? now : now + kMaxDataAckDelayUsec;
+    ++packets_asking_;
+    const bool now_by_count =
+        policy_.every_packets != 0 && packets_asking_ >= policy_.every_packets;
+    const Usec deadline =
+        urgency == AckUrgency::kImmediate || now_by_count ? now : now + policy_.max_delay_usec;
     data_ack_up_to_ = data_ack_deadline_ == kNever ? n : std::max(data_ack_up_to_, n);
     data_ack_deadline_ = std::min(data_ack_deadline_, deadline);
   }
@@ -228,6 +232,7 @@ void AckTracker::onAckSent(Usec now, const wire::AckFrame& frame) {
   }
   if (latest >= data_ack_up_to_) {
     data_ack_deadline_ = kNever;
+    packets_asking_ = 0;
   } else if (data_ack_deadline_ != kNever) {
     // `latest` was held below the packets that asked for an ack. If a gap that may not
     // be nacked yet held it, the full ack can go when that gap may be nacked; otherwise

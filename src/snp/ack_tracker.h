@@ -53,6 +53,15 @@ inline constexpr Usec kRefusedFlushRttPadUsec = 5 * kUsecPerMsec;
 // wire::kAckDelayNoTiming.
 inline constexpr uint16_t kAckDelayMaxRaw = 0xFFFE;
 
+// When a delayed ack goes out (§3.2 is the reference's rule: within 50 ms, whatever the
+// rate). `every_packets` > 0 adds "at once after that many packets that asked for an
+// ack since the last full ack" (LOCAL, ours: a fast sender's congestion control needs
+// acks many times per RTT, not one burst per 50 ms).
+struct DelayedAckPolicy {
+  Usec max_delay_usec = kMaxDataAckDelayUsec;
+  uint32_t every_packets = 0;  // 0 = no count rule (the reference)
+};
+
 // How urgently a received packet wants an ack (§3.2).
 enum class AckUrgency {
   kNone,       // only unreliable segments, acks, stop-waiting: report with the next packet
@@ -96,6 +105,8 @@ class AckTracker {
   // stop value is not recorded (§3.3) but its urgency still counts. A new gap below `n`
   // may be nacked kNackDelayUsec from now and makes an ack due then.
   void onPacketReceived(uint64_t n, Usec now, AckUrgency urgency);
+  // For the packets received from now on (the default is the reference's rule).
+  void setDelayedAckPolicy(const DelayedAckPolicy& policy) { policy_ = policy; }
 
   // A packet that was processed but not acked for resource reasons (§2.4): schedule an
   // ack flush at 2 x (clamp(smoothed_rtt, 0, 100 ms) + 5 ms) so that the peer hears
@@ -165,8 +176,10 @@ class AckTracker {
   std::vector<Gap> gaps_;  // sorted by begin, disjoint, all above stop_ - 1, below highest_
   size_t max_tracked_gaps_;
 
-  Usec data_ack_deadline_ = kNever;   // from kDelayed / kImmediate packets
-  uint64_t data_ack_up_to_ = 0;       // highest packet that asked for that ack
+  Usec data_ack_deadline_ = kNever;  // from kDelayed / kImmediate packets
+  uint64_t data_ack_up_to_ = 0;      // highest packet that asked for that ack
+  uint32_t packets_asking_ = 0;      // packets that asked for an ack since the last full ack
+  DelayedAckPolicy policy_;
   Usec requested_deadline_ = kNever;  // requestAckWithin / onPacketRefused
   AckTrackerCounters counters_;
 };

@@ -136,9 +136,12 @@ void SentPacketTracker::onPacketSent(uint64_t number, Usec now, uint32_t udp_byt
   record.udp_bytes = udp_bytes;
   record.state = State::kInFlight;
   record.ranges.assign(ranges.begin(), ranges.end());
+  record.in_window = !ranges.empty();
   ++next_number_;
-  bytes_in_flight_ += udp_bytes;
-  ++packets_in_flight_;
+  if (record.in_window) {
+    bytes_in_flight_ += udp_bytes;
+    ++packets_in_flight_;
+  }
   ++counters_.packets_sent;
   counters_.bytes_sent += udp_bytes;
   advanceCursors();
@@ -205,9 +208,11 @@ void SentPacketTracker::ackRange(uint64_t begin, uint64_t end, AckScratch& scrat
   for (uint64_t number = begin; number < end; ++number) {
     Record& record = at(number);
     if (record.state == State::kInFlight) {
-      bytes_in_flight_ -= record.udp_bytes;
-      --packets_in_flight_;
-      scratch.newly_acked_bytes += record.udp_bytes;
+      if (record.in_window) {
+        bytes_in_flight_ -= record.udp_bytes;
+        --packets_in_flight_;
+        scratch.newly_acked_bytes += record.udp_bytes;
+      }
       ++counters_.packets_acked;
     } else if (record.state == State::kLost) {
       // §4.2: a late ack still cancels resends (the sink drops queued ranges) and gives
@@ -261,8 +266,6 @@ uint64_t SentPacketTracker::declareLost(uint64_t number, LossReason reason, Usec
   record.state = State::kLost;
   record.loss_reason = reason;
   record.lost_time = now;
-  bytes_in_flight_ -= record.udp_bytes;
-  --packets_in_flight_;
   ++counters_.packets_lost;
   switch (reason) {
     case LossReason::kTimeThreshold:
@@ -279,6 +282,9 @@ uint64_t SentPacketTracker::declareLost(uint64_t number, LossReason reason, Usec
   sink.onPacketLost(number, reason);
   for (const SentRange& range : record.ranges)
     sink.onRangeLost(range);  // kept: a late ack reports them acked
+  if (!record.in_window) return 0;
+  bytes_in_flight_ -= record.udp_bytes;
+  --packets_in_flight_;
   return record.udp_bytes;
 }
 
@@ -391,8 +397,6 @@ void SentPacketTracker::prune(Usec now) {
       // Only a packet without reliable data can be forgotten unresolved: it never times
       // out (see the header), so it leaves flight here.
       if (!record.ranges.empty() || !old) break;
-      bytes_in_flight_ -= record.udp_bytes;
-      --packets_in_flight_;
       ++counters_.packets_expired;
     } else if (record.state == State::kLost && !old) {
       break;

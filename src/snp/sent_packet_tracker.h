@@ -180,7 +180,13 @@ class SentPacketTracker {
   // When detectLosses() has something to do next; kNever when nothing is in flight.
   Usec nextWakeTime() const;
 
-  // UDP bytes / packets sent and not yet acked, lost or expired.
+  // UDP bytes / packets sent with reliable ranges and not yet acked or lost: what the
+  // congestion window limits. Ack-only and unreliable-only packets are tracked (their
+  // acks give RTT and delivery-rate samples, their nacks count) but stay out of it: a GNS
+  // peer never acks them by themselves (§3.2), so with only unreliable data flowing
+  // their acks may never come, and a window that counted them would close for good (it
+  // did: 64-byte unreliable floods ran at a few hundred messages per second). They are
+  // paced like everything else, and a lost one reports no lost bytes.
   uint64_t bytesInFlight() const { return bytes_in_flight_; }
   uint64_t packetsInFlight() const { return packets_in_flight_; }
   // Packets with a record (in flight, lost but kept, or resolved but not yet dropped).
@@ -203,6 +209,7 @@ class SentPacketTracker {
     uint32_t udp_bytes = 0;
     State state = State::kNone;
     bool nacked = false;
+    bool in_window = false;  // counted in bytesInFlight(): it carried reliable ranges
     LossReason loss_reason = LossReason::kRto;
     std::vector<SentRange> ranges;  // capacity reused when the slot is recycled
   };

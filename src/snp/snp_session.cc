@@ -456,6 +456,10 @@ ReceiveOutcome SnpSession::receivePacket(Usec now, uint64_t packet_number, ByteS
         refused = true;
         break;
       }
+      // See SnpConfig::reference_ack_rules.
+      if (urgency == AckUrgency::kNone && !config_.reference_ack_rules) {
+        urgency = AckUrgency::kDelayed;
+      }
       ReceiveLane& lane = receiveLane(unreliable->lane);
       lane.stream.noteMessageNumber(unreliable->message_number);
       if (appQueueFull()) {
@@ -484,6 +488,7 @@ ReceiveOutcome SnpSession::receivePacket(Usec now, uint64_t packet_number, ByteS
     outcome.action = ReceiveOutcome::Action::kNotAcked;
     return outcome;
   }
+  if (!config_.reference_ack_rules) acks_.setDelayedAckPolicy(ourDelayedAckPolicy());
   acks_.onPacketReceived(packet_number, now, urgency);
   outcome.action = ReceiveOutcome::Action::kAcked;
   return outcome;
@@ -615,6 +620,16 @@ std::optional<OutgoingPacket> SnpSession::buildPacket(Usec now, const BuildOptio
   if (dataDueTime() == kNever) delivery_rate_.onAppLimited(sent_.bytesInFlight());
   packet.plaintext = std::move(assembled.plaintext);
   return packet;
+}
+
+DelayedAckPolicy SnpSession::ourDelayedAckPolicy() const {
+  DelayedAckPolicy policy;
+  policy.every_packets = kAckEveryPackets;
+  if (sent_.rtt().hasSample()) {
+    policy.max_delay_usec =
+        std::clamp<Usec>(sent_.rtt().smoothed() / 4, kMinDelayedAckUsec, kMaxDataAckDelayUsec);
+  }
+  return policy;
 }
 
 Usec SnpSession::nextWakeTime(Usec now) const {

@@ -129,7 +129,19 @@ struct SnpConfig {
   bool connected = true;
   // See kNoDelayMaxWaitUsec.
   Usec no_delay_max_wait_usec = kNoDelayMaxWaitUsec;
+  // When we ack (LOCAL, §3.2). Ours, by default: (1) a packet with unreliable segments is
+  // acked like reliable data, so that a sender of only unreliable data gets RTT and
+  // delivery-rate samples; (2) a delayed ack waits clamp(smoothed RTT / 4, 1 ms, 50 ms)
+  // (50 ms before an RTT sample), and (3) goes at once after kAckEveryPackets packets
+  // that asked for one: a fast sender's congestion control needs acks several times per
+  // RTT. True = the reference's rules: unreliable-only packets schedule nothing, and
+  // every delayed ack waits 50 ms (tests comparing our packets with its captures).
+  bool reference_ack_rules = false;
 };
+
+// See SnpConfig::reference_ack_rules.
+inline constexpr uint32_t kAckEveryPackets = 16;
+inline constexpr Usec kMinDelayedAckUsec = 1 * kUsecPerMsec;
 
 // How the application queue of received messages stands (the connection owns it), for
 // the RecvBufferSize / RecvBufferMessages limits.
@@ -310,6 +322,8 @@ class SnpSession {
   const SnpConfig& config() const { return config_; }
 
  private:
+  // Ours (see SnpConfig::reference_ack_rules), from the current smoothed RTT.
+  DelayedAckPolicy ourDelayedAckPolicy() const;
   class Sink;  // the AckSink that routes packet fates to streams and congestion control
   friend class Sink;
 

@@ -23,6 +23,10 @@ UnreliableReassembler::Result UnreliableReassembler::receiveSegment(uint64_t mes
     result.message = ReceivedMessage{lane_, message_number, false, Bytes(data.begin(), data.end())};
     return result;
   }
+  if (wasEvicted(message_number)) {
+    result.outcome = Outcome::kIgnoredEvicted;
+    return result;
+  }
   auto existing = partial_.find(message_number);
   if (existing != partial_.end() && existing->second.count(offset_bytes) != 0) {
     result.outcome = Outcome::kDuplicatePiece;
@@ -31,8 +35,13 @@ UnreliableReassembler::Result UnreliableReassembler::receiveSegment(uint64_t mes
   if (stored_pieces_ > limits_.max_stored_pieces && !partial_.empty()) {
     // §5.2: make room by dropping the lowest-numbered message, whichever it is.
     stored_pieces_ -= partial_.begin()->second.size();
+    evicted_numbers_[evicted_messages_ % kRememberedEvictions] = partial_.begin()->first;
     partial_.erase(partial_.begin());
     ++evicted_messages_;
+    if (wasEvicted(message_number)) {  // this piece's own message was the lowest
+      result.outcome = Outcome::kIgnoredEvicted;
+      return result;
+    }
   }
   Pieces& pieces = partial_[message_number];
   pieces.emplace(offset_bytes, Piece{is_last, Bytes(data.begin(), data.end())});
@@ -53,6 +62,11 @@ UnreliableReassembler::Result UnreliableReassembler::receiveSegment(uint64_t mes
   result.outcome = Outcome::kDelivered;
   result.message = ReceivedMessage{lane_, message_number, false, *std::move(whole)};
   return result;
+}
+
+bool UnreliableReassembler::wasEvicted(uint64_t message_number) const {
+  return std::find(evicted_numbers_.begin(), evicted_numbers_.end(), message_number) !=
+         evicted_numbers_.end();
 }
 
 std::optional<Bytes> UnreliableReassembler::assemble(const Pieces& pieces,

@@ -11,10 +11,14 @@
 // message are dropped first. So a message of more than 21 pieces never completes.
 // Overlapping pieces at different offsets are accepted; where they overlap, the piece
 // with the higher offset wins (the spec leaves this open; senders never do it).
+// Ours (LOCAL): the numbers of the last kRememberedEvictions evicted messages are kept,
+// and later pieces of those messages are ignored: they can never complete, and storing
+// them would only evict other messages (and count the same message evicted twice).
 //
 // Single-threaded; owned by the connection's SNP receiver.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -40,7 +44,9 @@ class UnreliableReassembler {
     kDuplicatePiece,       // same (message number, offset) already stored: ignored
     kIgnoredTooLarge,      // beyond max_segment_bytes / max_message_bytes: ignored
     kDroppedInconsistent,  // pieces disagree on where the message ends: all dropped
+    kIgnoredEvicted,       // a piece of a message evicted before: it cannot complete
   };
+  static constexpr size_t kRememberedEvictions = 32;
   struct Result {
     Outcome outcome = Outcome::kStored;
     std::optional<ReceivedMessage> message;
@@ -66,12 +72,15 @@ class UnreliableReassembler {
 
   // Returns the message if `pieces` cover [0, end of the last piece) without a hole.
   std::optional<Bytes> assemble(const Pieces& pieces, bool& inconsistent) const;
+  bool wasEvicted(uint64_t message_number) const;
 
   uint32_t lane_;
   UnreliableReassemblyLimits limits_;
   std::map<uint64_t, Pieces> partial_;  // by message number
   size_t stored_pieces_ = 0;
   uint64_t evicted_messages_ = 0;
+  // The last evicted message numbers, a ring (0 = empty slot: message numbers start at 1).
+  std::array<uint64_t, kRememberedEvictions> evicted_numbers_{};
 };
 
 }  // namespace opengns::snp

@@ -247,9 +247,11 @@ TEST(SnpSessionNagleTest, AFullPacketOfQueuedDataGoesWithoutWaiting) {
 // ---------------------------------------------------------------------------------------
 // Acks (§3.2)
 
-TEST(SnpSessionAckTest, ReliableDataIsAckedWithin50MsUnreliableDataIsNot) {
+TEST(SnpSessionAckTest, ReliableDataIsAckedWithin50MsUnreliableDataIsNotByTheReferenceRule) {
   SnpSession sender(nullCipher());
-  SnpSession receiver(nullCipher());
+  SnpConfig reference_rule = nullCipher();
+  reference_rule.reference_ack_rules = true;
+  SnpSession receiver(reference_rule);
   std::vector<ReceivedMessage> delivered;
   ASSERT_TRUE(sender.sendMessage(0, 0, Bytes(10), kSendUnreliableNoNagle).ok());
   std::optional<OutgoingPacket> p1 = sender.buildPacket(0);
@@ -280,6 +282,36 @@ TEST(SnpSessionAckTest, ReliableDataIsAckedWithin50MsUnreliableDataIsNot) {
   EXPECT_TRUE(sender.sentPackets().rtt().hasSample());
   EXPECT_EQ(sender.realTimeStatus(0).ping, 2);  // 2 ms = 1 ms each way here
   EXPECT_EQ(sender.realTimeStatus(0).send_unacknowledged_reliable, 0);
+}
+
+TEST(SnpSessionAckTest, OurReceiverAcksUnreliableDataAndOurSenderDoesNotWaitForIt) {
+  // Our rule: unreliable-only packets are acked within the delayed-ack time too ...
+  SnpSession sender(nullCipher());
+  SnpSession receiver(nullCipher());
+  std::vector<ReceivedMessage> delivered;
+  ASSERT_TRUE(sender.sendMessage(0, 0, Bytes(10), kSendUnreliableNoNagle).ok());
+  std::optional<OutgoingPacket> p1 = sender.buildPacket(0);
+  ASSERT_TRUE(p1.has_value());
+  EXPECT_EQ(sender.sentPackets().bytesInFlight(), 0u) << "outside the congestion window";
+  deliver(receiver, *p1, 1000, delivered);
+  EXPECT_EQ(receiver.ackDueTime(), 1000 + kMaxDataAckDelayUsec);
+
+  // ... and a sender whose unreliable packets are never acked (a GNS peer) keeps
+  // sending them at its rate: they do not fill its congestion window. (Before, they
+  // counted in flight and the window closed after a few dozen packets.)
+  Usec now = 2000;
+  int packets = 0;
+  for (int i = 0; i < 500; ++i) {
+    absl::StatusOr<int64_t> sent = sender.sendMessage(now, 0, Bytes(1000), kSendUnreliableNoNagle);
+    ASSERT_TRUE(sent.ok()) << "message " << i << ": " << sent.status();
+    while (sender.wantsToSend(now)) {
+      ASSERT_TRUE(sender.buildPacket(now).has_value());
+      ++packets;
+    }
+    now += 8000;  // 125 KB/s offered: below SendRateMin, what it sends without samples
+  }
+  EXPECT_EQ(packets, 500);
+  EXPECT_EQ(sender.sentPackets().bytesInFlight(), 0u);
 }
 
 TEST(SnpSessionAckTest, PeerBelowProtocol10StartsAtPacket1WithoutAnAckFrame) {
@@ -527,7 +559,9 @@ TEST(SnpSessionVectorTest, UnencryptedSessionServerSideReplay) {
       vt::loadJson(vt::vectorsDir() / "unencrypted_session.packets.json");
   const nlohmann::json app =
       vt::loadJson(vt::vectorsDir() / "unencrypted_session.app_messages.json");
-  SnpSession server(nullCipher());  // the NULL cipher, peer protocol 13
+  SnpConfig config = nullCipher();    // the NULL cipher, peer protocol 13
+  config.reference_ack_rules = true;  // the reference's ack timing, to compare its packets
+  SnpSession server(config);
 
   std::vector<nlohmann::json> server_sends;
   std::vector<nlohmann::json> server_recvs;

@@ -136,8 +136,13 @@ TEST(UnreliableReassemblerTest, EvictsTheLowestNumberedMessage) {
   auto done = reassembler.receiveSegment(9, 180, true, data);
   ASSERT_EQ(done.outcome, Outcome::kDelivered);
   EXPECT_EQ(done.message->data.size(), 190u);
-  // Message 5's last piece now finds nothing to complete.
-  EXPECT_EQ(reassembler.receiveSegment(5, 30, true, data).outcome, Outcome::kStored);
+  // Message 5's last piece cannot complete it: ignored (ours), not stored, and the
+  // message is not counted evicted twice.
+  EXPECT_EQ(reassembler.receiveSegment(5, 30, true, data).outcome, Outcome::kIgnoredEvicted);
+  EXPECT_EQ(reassembler.storedPieceCount(), 1u);  // message 12's piece only
+  EXPECT_EQ(reassembler.evictedMessageCount(), 1u);
+  // Other messages below the evicted one are still taken.
+  EXPECT_EQ(reassembler.receiveSegment(4, 0, false, data).outcome, Outcome::kStored);
 }
 
 TEST(UnreliableReassemblerTest, InconsistentAndOverlappingPieces) {

@@ -86,6 +86,9 @@ void SnpReceiveState::applyUnreliable(const wire::UnreliableSegmentFrame& segmen
     case Outcome::kDroppedInconsistent:
       report.note = "pieces disagree on where the message ends: all its pieces dropped";
       break;
+    case Outcome::kIgnoredEvicted:
+      report.note = "ignored: a piece of a message the 21-piece limit evicted before";
+      break;
   }
 }
 
