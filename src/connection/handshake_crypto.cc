@@ -20,7 +20,28 @@ bool listsApp(const wire::Certificate& cert, uint32_t app_id) {
   return std::find(cert.app_ids().begin(), cert.app_ids().end(), app_id) != cert.app_ids().end();
 }
 
+// crypto.md §1.4: account type 4, an anonymous game server.
+bool isAnonymousGameServer(const NetworkingIdentity& identity) {
+  constexpr uint32_t kAccountTypeAnonGameServer = 4;
+  return identity.type() == IdentityType::kSteamID &&
+         ((identity.steamID() >> 52) & 0xf) == kAccountTypeAnonGameServer;
+}
+
 }  // namespace
+
+CertTrust checkCertTrust(const wire::CertificateSigned& cert, const AuthPolicy& policy) {
+  if (!cert.has_ca_signature() || cert.ca_signature().empty()) {
+    return CertTrust{false, "the cert is unsigned (no CA signature)"};
+  }
+  const CaTrust trust = policy.ca_trust ? policy.ca_trust() : CaTrust{};
+  if (trust.store == nullptr || trust.store->empty()) {
+    return CertTrust{false, "no trusted CA is configured (OPENGNS_TrustedCAList)"};
+  }
+  absl::StatusOr<VerifiedCertificate> verified =
+      trust.store->verify(cert, trust.now_unix_sec, policy.local_app_id);
+  if (!verified.ok()) return CertTrust{false, std::string(verified.status().message())};
+  return CertTrust{true, ""};
+}
 
 PeerHello peerHelloOf(const wire::ConnectRequest& request) {
   PeerHello hello;
@@ -99,9 +120,12 @@ HandshakeOr<VerifiedPeer> verifyPeerCredentials(
   const wire::Certificate& cert = *resolved.cert_body;
   const int effective = effectiveAllowWithoutAuth(policy, peer_address);
 
-  // crypto.md §2.6, in its order. No CA store yet (issue 8): a CA signature cannot be
-  // verified, so every cert is untrusted and takes the unsigned path of §2.5/§2.7.
-  const bool ca_trusted = false;
+  // crypto.md §2.5: a CA signature is checked against the trusted CAs; if it cannot be
+  // verified the cert counts as unsigned (the original's behaviour) unless require_ca.
+  const CertTrust trust = checkCertTrust(*hello.cert, policy);
+  const bool ca_signed = hello.cert->has_ca_signature() && !hello.cert->ca_signature().empty();
+
+  // §2.6, in its order.
   const bool names_real_identity = resolved.from_cert && !resolved.anonymous;
   if (expected_identity && !(resolved.identity == *expected_identity)) {
     return handshakeFail(ConnectionEnd::kRemoteBadCert,
@@ -112,23 +136,62 @@ HandshakeOr<VerifiedPeer> verifyPeerCredentials(
     return handshakeFail(ConnectionEnd::kRemoteBadCert,
                          "cert must be bound to an AppID (it names an identity but no app ids)");
   }
+  if (!resolved.from_cert && ca_signed) {
+    // Only hosted game servers use CA certs without an identity (§2.6, §8 O5).
+    if (!isAnonymousGameServer(resolved.identity)) {
+      return handshakeFail(ConnectionEnd::kRemoteBadCert,
+                           "CA-signed cert without an identity is only for anonymous game servers");
+    }
+    if (cert.gameserver_datacenter_ids_size() == 0) {
+      return handshakeFail(ConnectionEnd::kRemoteBadCert,
+                           "CA-signed cert without an identity names no data centre");
+    }
+  }
   if (cert.app_ids_size() > 0 && !listsApp(cert, policy.local_app_id)) {
     return handshakeFail(ConnectionEnd::kRemoteBadCert,
                          absl::StrCat("cert is not valid for app id ", policy.local_app_id));
   }
-  if (!ca_trusted && effective == kAllowWithoutAuthNever) {
-    return handshakeFail(ConnectionEnd::kRemoteBadCert,
-                         hello.cert->has_ca_signature()
-                             ? "cert not signed by a trusted CA, and IP_AllowWithoutAuth is 0"
-                             : "unsigned certs are not allowed (IP_AllowWithoutAuth is 0)");
+  if (!trust.trusted) {
+    if (policy.require_ca) {
+      return handshakeFail(ConnectionEnd::kRemoteBadCert,
+                           absl::StrCat("OPENGNS_RequireCA: ", trust.why_not));
+    }
+    if (effective == kAllowWithoutAuthNever) {
+      return handshakeFail(ConnectionEnd::kRemoteBadCert,
+                           ca_signed
+                               ? "cert not signed by a trusted CA, and IP_AllowWithoutAuth is 0"
+                               : "unsigned certs are not allowed (IP_AllowWithoutAuth is 0)");
+    }
+  }
+  if (policy.require_ca && resolved.from_cert) {
+    // Strict mode (config.md §8): identity fields in the message must not claim anyone
+    // but the identity the CA certified (the original ignores them when the cert names one).
+    absl::StatusOr<std::optional<NetworkingIdentity>> claimed =
+        readIdentityFields(hello.identity_fields);
+    if (!claimed.ok() || (*claimed && !(**claimed == resolved.identity))) {
+      return handshakeFail(
+          ConnectionEnd::kRemoteBadCert,
+          absl::StrCat("cert was issued to ", resolved.identity.toString(),
+                       ", but the peer claims ",
+                       claimed.ok() ? (**claimed).toString() : std::string("a bad identity")));
+    }
   }
 
   HandshakeOr<PeerCryptInfo> crypt = verifyPeerCryptInfo(*hello.crypt, cert);
-  if (!crypt.ok()) return crypt.error();
+  if (!crypt.ok()) {
+    // Strict mode: a crypt info the certified key did not sign means the peer did not
+    // prove it holds the cert, so the refusal is the cert refusal (4003, config.md §8).
+    if (policy.require_ca &&
+        crypt.error().end_reason == static_cast<int>(ConnectionEnd::kRemoteBadCrypt)) {
+      return handshakeFail(ConnectionEnd::kRemoteBadCert,
+                           absl::StrCat("OPENGNS_RequireCA: ", crypt.error().debug));
+    }
+    return crypt.error();
+  }
 
   VerifiedPeer peer;
   peer.identity = resolved.identity;
-  peer.authenticated = ca_trusted && resolved.identity.type() != IdentityType::kIPAddress &&
+  peer.authenticated = trust.trusted && resolved.identity.type() != IdentityType::kIPAddress &&
                        !resolved.identity.isInvalid();
   peer.cert_body.assign(hello.cert->cert().begin(), hello.cert->cert().end());
   peer.crypt = *std::move(crypt);

@@ -21,11 +21,13 @@
 // processConnectOK (client: 1, server id check, 2, version match, 3, 4).
 //
 // Inputs are always the raw received bytes (cert body, crypt info) and never re-serialized
-// (§4.1). Peer authentication is always false today (no trusted CA store; issue 8).
+// (§4.1). A peer is authenticated when its cert chains to a trusted CA (policy.ca_trust)
+// and its identity is not an IP address.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "common/bytes.h"
@@ -67,6 +69,14 @@ HandshakeOr<ResolvedPeerIdentity> resolvePeerIdentity(const PeerHello& hello,
                                                       const PeerAddress& peer_address,
                                                       const AuthPolicy& policy);
 
+// Whether a cert chains to a trusted CA (crypto.md §2.5, with the CAs and time of
+// policy.ca_trust); `why_not` says why not, for the log and ConnectionClosed.
+struct CertTrust {
+  bool trusted = false;
+  std::string why_not;
+};
+CertTrust checkCertTrust(const wire::CertificateSigned& cert, const AuthPolicy& policy);
+
 // A peer whose cert and crypt info passed step 2.
 struct VerifiedPeer {
   NetworkingIdentity identity;
@@ -76,7 +86,10 @@ struct VerifiedPeer {
 };
 
 // Step 2. `expected_identity`: who the peer must be, if we know (else nullopt); a
-// mismatch is 4003.
+// mismatch is 4003. With policy.require_ca every failure to prove the cert (untrusted
+// chain, identity fields claiming someone else, crypt info not signed by the cert key)
+// is 4003; otherwise an untrusted cert counts as unsigned and the original's outcomes
+// hold.
 HandshakeOr<VerifiedPeer> verifyPeerCredentials(
     const PeerHello& hello, const ResolvedPeerIdentity& resolved, const AuthPolicy& policy,
     const PeerAddress& peer_address,

@@ -95,13 +95,25 @@ void ListenSocketCore::onConnectRequest(snp::Usec now, const PeerAddress& from,
     }
   }
   HandshakeOr<VerifiedPeer> verified = verifyPeerCredentials(hello, *resolved, config_.auth, from);
-  if (!verified.ok()) {  // step 6: GNS destroys the connection and sends nothing
+  const bool refuse_visibly =
+      !verified.ok() && config_.auth.require_ca &&
+      verified.error().end_reason == static_cast<int>(ConnectionEnd::kRemoteBadCert);
+  if (!verified.ok() && !refuse_visibly) {  // step 6: GNS destroys it and sends nothing
     OPENGNS_LOG(LogLevel::kMsg, "listen socket: dropping ConnectRequest from ", from.toString(),
                 ": ", verified.error().debug);
     return;
   }
   const uint32_t local_id = env_.allocate_connection_id ? env_.allocate_connection_id() : 0;
   if (local_id == 0) return;
+  std::optional<HandshakeError> refusal;
+  if (refuse_visibly) {
+    // Strict mode (config.md §8): the refusal becomes a connection that fails at once
+    // with 4003, so the application sees it and the client gets a ConnectionClosed.
+    refusal = verified.error();
+    VerifiedPeer unproven;
+    unproven.identity = resolved->identity;
+    verified = std::move(unproven);
+  }
 
   ServerConnectionParams params;
   params.local_connection_id = local_id;
@@ -116,8 +128,14 @@ void ListenSocketCore::onConnectRequest(snp::Usec now, const PeerAddress& from,
   params.request.received_at = now;
   std::unique_ptr<UdpConnection> conn =
       UdpConnection::createIncoming(now, std::move(params), env_.connection);
-  by_id_[local_id] = conn.get();
+  UdpConnection* created = conn.get();
+  by_id_[local_id] = created;
   by_address_[keyOf(from)] = std::move(conn);
+  if (refusal) {
+    OPENGNS_LOG(LogLevel::kMsg, "listen socket: refusing ConnectRequest from ", from.toString(),
+                ": ", refusal->debug);
+    created->refuseHandshake(now, refusal->end_reason, refusal->debug);
+  }
 }
 
 void ListenSocketCore::reapDead() {

@@ -5,7 +5,9 @@
 //   ChallengeRequest (padded, ID != 0) -> ChallengeReply, stateless, not rate limited
 //   ConnectRequest -> challenge, ID, identity (drop on failure); a (identity, client ID)
 //        pair that already has a connection -> padded ConnectionClosed 5001; certificate
-//        and crypt info (drop on failure); then a new connection in Connecting (0 -> 1)
+//        and crypt info (drop on failure; but with OPENGNS_RequireCA a 4003 refusal
+//        creates the connection and fails it at once, config.md §8); then a new
+//        connection in Connecting (0 -> 1)
 //   ConnectionClosed -> NoConnection echo (N1), not rate limited
 //   data, ChallengeReply, ConnectOK, NoConnection, anything else -> dropped silently
 // Guarantees: nothing but a ConnectRequest with a valid challenge from its source address
@@ -64,6 +66,11 @@ class ListenSocketCore {
 
   // The config new connections start with (existing ones are updated by the API layer).
   void updateConfig(const ConnectionConfig& config) { config_ = config; }
+  // The credentials new connections present (setCertificate / resetIdentity); existing
+  // connections keep theirs (crypto.md §6.2 interop note).
+  void updateCredentials(std::shared_ptr<const LocalCredentials> credentials) {
+    credentials_ = std::move(credentials);
+  }
 
   UdpConnection* findConnection(uint32_t local_connection_id);
   UdpConnection* connectionAt(const PeerAddress& address);

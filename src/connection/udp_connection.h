@@ -112,6 +112,25 @@ struct ServerConnectionParams {
   IncomingConnectRequest request;
 };
 
+// One side of a loopback socket pair (lifecycle.md §9.2): the partner's socket address,
+// the cert this side presents (its identity is the partner's remote identity) and its own
+// config and sinks.
+struct PairedSideParams {
+  uint32_t local_connection_id = 0;
+  PeerAddress peer_address;
+  std::shared_ptr<const LocalCredentials> credentials;
+  ConnectionConfig config;
+  ConnectionEnvironment env;
+};
+
+class UdpConnection;
+
+// The two connected ends made by UdpConnection::createPaired.
+struct PairedConnections {
+  std::unique_ptr<UdpConnection> first;   // takes the client's part in the key schedule
+  std::unique_ptr<UdpConnection> second;  // the server's part: its Unencrypted value decides
+};
+
 class UdpConnection {
  public:
   enum class Role { kClient, kServer };
@@ -125,6 +144,11 @@ class UdpConnection {
   // T3: a server connection in Connecting (event 0 -> 1, listen_socket set); nothing sent.
   static std::unique_ptr<UdpConnection> createIncoming(snp::Usec now, ServerConnectionParams params,
                                                        ConnectionEnvironment env);
+  // T21 (udp_connection_pair.cc): two connections to each other, keys agreed in process
+  // (no handshake on the wire), both Connected, no status event for either. Errors (bad
+  // parameters, no common cipher, crypt info or key failure) create nothing, emit nothing.
+  static absl::StatusOr<PairedConnections> createPaired(snp::Usec now, PairedSideParams first,
+                                                        PairedSideParams second);
 
   UdpConnection(const UdpConnection&) = delete;
   UdpConnection& operator=(const UdpConnection&) = delete;
@@ -144,6 +168,10 @@ class UdpConnection {
   // ProblemDetectedLocally, ConnectionClosed sent), kOK (ConnectOK sent, Connected, and
   // what was sent before accept follows the ConnectOK at once).
   Result accept(snp::Usec now);
+  // Server, strict mode (OPENGNS_RequireCA, config.md §8): the ConnectRequest that
+  // created this connection was refused; ProblemDetectedLocally with `reason` and a
+  // ConnectionClosed to the client, so both sides see the refusal.
+  void refuseHandshake(snp::Usec now, int reason, std::string_view debug);
   // lifecycle.md §4: false if the connection is not visible to the API any more.
   bool close(snp::Usec now, int reason, std::string_view debug, bool linger);
   // T20 (closeListenSocket): Dead at once, event x -> 0 if the API state was visible,
@@ -216,6 +244,14 @@ class UdpConnection {
                                   size_t tag_bytes) const;
   int dataPlaneLaneCount() const;
   void becomeConnected(snp::Usec now, HandshakeResult session);
+
+  // --- socket pairs (udp_connection_pair.cc) ---
+  // One side of createPaired: from None straight to Connected with `session` (its event
+  // sink is detached meanwhile by the caller, so nothing is emitted).
+  static absl::StatusOr<std::unique_ptr<UdpConnection>> createPairedSide(snp::Usec now, Role role,
+                                                                         PairedSideParams params,
+                                                                         uint32_t partner_id,
+                                                                         HandshakeResult session);
 
   // --- data packets (udp_connection_data.cc) ---
   void onDataPacket(snp::Usec now, ByteSpan datagram);

@@ -184,8 +184,13 @@ void UdpConnection::onConnectOK(snp::Usec now, const wire::ConnectOK& ok) {
   HandshakeOr<ResolvedPeerIdentity> resolved =
       resolvePeerIdentity(peerHelloOf(ok), peer_address_, client_policy_);
   if (!resolved.ok()) return;  // step 3: drop
-  if (!peer_identity_.isInvalid() && !(resolved->identity == peer_identity_)) return;  // step 4
-  if (ok.has_your_timestamp()) {                                                       // step 5
+  // Step 4. An identity demanded by OPENGNS_ExpectedRemoteIdentity is not a routing
+  // filter: a mismatch fails the connection with 4003 in processConnectOK (config.md §8).
+  if (!expected_server_identity_ && !peer_identity_.isInvalid() &&
+      !(resolved->identity == peer_identity_)) {
+    return;
+  }
+  if (ok.has_your_timestamp()) {  // step 5
     takeHandshakeRttSample(now, now - static_cast<snp::Usec>(ok.your_timestamp()) -
                                     static_cast<snp::Usec>(ok.delay_time_usec()));
   }
@@ -234,6 +239,11 @@ Result UdpConnection::accept(snp::Usec now) {
   sendConnectOK(now);                                  // at once
   becomeConnected(now, std::move(accepted->session));  // T5: 1 -> 3
   return Result::kOK;
+}
+
+void UdpConnection::refuseHandshake(snp::Usec now, int reason, std::string_view debug) {
+  if (role_ != Role::kServer || state_ != ConnectionState::kConnecting) return;
+  failLocally(now, reason, debug);
 }
 
 void UdpConnection::sendConnectOK(snp::Usec now) {
