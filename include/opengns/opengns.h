@@ -5,4 +5,5 @@
 #include "opengns/compat.h"
 #include "opengns/config.h"
 #include "opengns/networking_sockets.h"
+#include "opengns/trust.h"
 #include "opengns/types.h"

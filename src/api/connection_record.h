@@ -1,6 +1,7 @@
 // What the API layer keeps for one connection (lifecycle.md §6): its config store, user
 // data, name, poll group, receive queue and the status handler it was created with; for a
-// connection we initiated also the wire objects (its own UDP socket and the UdpConnection).
+// connection we initiated also the wire objects (its own UDP socket and the UdpConnection);
+// for one end of an in-process socket pair its PipeConnection.
 // A connection that came in through a listen socket is owned by that socket's
 // ListenSocketCore; the record only names the listen socket.
 //
@@ -17,6 +18,7 @@
 
 #include "api/config_store.h"
 #include "api/endpoint_datagram_sink.h"
+#include "api/pipe_connection.h"
 #include "api/receive_queue.h"
 #include "connection/udp_connection.h"
 #include "opengns/networking_sockets.h"
@@ -35,7 +37,8 @@ struct ConnectionRecord {
   bool visible = true;  // the API handle is valid (an API-visible state)
   bool dead = false;    // the connection layer reported it dead: free it
 
-  // Outbound connections only: the socket, its sink and the connection.
+  // Outbound connections and loopback socket pairs only: the socket, its sink and the
+  // connection.
   std::unique_ptr<transport::SocketEndpoint> endpoint;
   uint64_t endpoint_token = 0;
   std::unique_ptr<EndpointDatagramSink> sink;
@@ -43,6 +46,10 @@ struct ConnectionRecord {
 
   // Inbound connections only: the listen socket it arrived on.
   uint32_t listen_socket = 0;
+
+  // In-process socket pairs (createSocketPair without loopback) only: this end of the
+  // pipe, instead of any wire object.
+  std::unique_ptr<PipeConnection> pipe;
 };
 
 }  // namespace opengns::api

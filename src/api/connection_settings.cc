@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "api/trusted_ca_config.h"
+
 namespace opengns::api {
 namespace {
 
@@ -20,6 +22,8 @@ connection::ConnectionConfig connectionConfigFrom(const ConfigStore& store, uint
   config.auth.ip_localhost_allow_without_auth =
       store.getInt32(ConfigValue::kIPLocalHostAllowWithoutAuth);
   config.auth.local_app_id = app_id;
+  config.auth.require_ca = store.getInt32(ConfigValue::kOpengnsRequireCA) != 0;
+  config.auth.ca_trust = currentCaTrust;
   config.mtu_packet_size = store.getInt32(ConfigValue::kMTUPacketSize);
   config.send_time_since_previous_packet =
       store.getInt32(ConfigValue::kSendTimeSincePreviousPacket);

@@ -222,9 +222,4 @@ void Instance::removeFromPollGroup(ConnectionRecord& record) {
   record.poll_group = 0;
 }
 
-Availability Instance::authAvailability() const {
-  absl::MutexLock lock(&mutex_);
-  return auth_availability_;
-}
-
 }  // namespace opengns::api

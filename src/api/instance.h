@@ -22,7 +22,8 @@
 // Implementation files: instance.cc (handlers, logging, poll groups, lifetime),
 // instance_sockets.cc (listen sockets, connect, accept, close, properties, config
 // scopes), instance_messages.cc (send, receive, lanes, status), instance_service.cc (the
-// service thread, routing, connection events, data planes).
+// service thread, routing, connection events, data planes), instance_pairs.cc (socket
+// pairs: creation and the in-process pipes).
 #pragma once
 
 #include <atomic>
@@ -43,6 +44,7 @@
 #include "api/connection_record.h"
 #include "api/handle_table.h"
 #include "api/listen_socket_record.h"
+#include "api/local_identity.h"
 #include "api/poll_group.h"
 #include "connection/connection_io.h"
 #include "connection/local_credentials.h"
@@ -103,8 +105,16 @@ class Instance final : private connection::ConnectionEventSink, private transpor
   bool pollGroupExists(PollGroupHandle poll_group) const;
   bool setConnectionPollGroup(ConnectionHandle connection, PollGroupHandle poll_group);
 
-  // ---- Authentication status (p2p-and-auth.md §6.4): CannotTry until a certificate is set.
-  Availability authAvailability() const;
+  // ---- Identity and certificates (instance_identity.cc; p2p-and-auth.md §6.1-6.4). Each
+  // change of the status value queues network_authentication_status.
+  NetworkingIdentity identity() const;
+  // Destroys every connection (ConnectionClosed 2999 for active ones), listen socket and
+  // poll group, then forgets identity, key and certificate (§6.1).
+  void resetIdentity(const NetworkingIdentity& identity);
+  AuthenticationStatusCallback authenticationStatus();
+  absl::StatusOr<std::vector<uint8_t>> certificateRequest();
+  // New connections and listen sockets' new connections present it from now on.
+  absl::Status setCertificate(std::span<const uint8_t> blob);
 
   // ---- Listen sockets and connections (instance_sockets.cc). Return values are the
   // documented ones (config.md §2.1, lifecycle.md §3, §4, §6).
@@ -120,6 +130,11 @@ class Instance final : private connection::ConnectionEventSink, private transpor
   void setName(ConnectionHandle connection, std::string_view name);
   std::string name(ConnectionHandle connection);
   std::optional<ConnectionInfo> info(ConnectionHandle connection);
+
+  // ---- Socket pairs (instance_pairs.cc, lifecycle.md §9): connection 1's remote
+  // identity is identity1, connection 2's is identity2; invalid means absent (localhost).
+  SocketPairResult createSocketPair(bool loopback, const NetworkingIdentity& identity1,
+                                    const NetworkingIdentity& identity2);
 
   // Config at listen-socket / connection scope (config.md §1.9). A null value clears.
   // Get returns nullopt for a bad handle.
@@ -231,11 +246,37 @@ class Instance final : private connection::ConnectionEventSink, private transpor
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   absl::StatusOr<std::shared_ptr<const connection::LocalCredentials>> credentials()
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Queues network_authentication_status if the status value differs from `before`.
+  void postAuthStatusIfChanged(Availability before) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Closes or destroys every connection and listen socket (destructor, first half).
   void shutdownLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // The send checks shared by send() and sendMessages(); number or failure Result.
   SendMessageResult sendLocked(ConnectionRecord& record, std::span<const std::byte> data, int flags,
                                int lane) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+
+  // --- socket pairs (instance_pairs.cc), with mutex_ held. The pipe* methods serve the
+  // API calls on a record that holds a PipeConnection.
+  SocketPairResult createPipePair(const NetworkingIdentity& remote1,
+                                  const NetworkingIdentity& remote2)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  SocketPairResult createLoopbackPair(const NetworkingIdentity& remote1,
+                                      const NetworkingIdentity& remote2)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // A new record for one end of a pair, in connections_ (as a connection we initiated).
+  ConnectionRecord& addPairRecord(uint32_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Queues a received message on the record (and its poll group).
+  void queueReceived(ConnectionRecord& record, MessagePtr message, int64_t time_received_usec)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  SendMessageResult pipeSend(ConnectionRecord& record, std::span<const std::byte> data, int flags,
+                             int lane) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  Result pipeFlush(ConnectionRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  bool pipeClose(ConnectionRecord& record, int reason, std::string_view debug)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  ConnectionInfo pipeInfo(ConnectionRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  RealTimeStatusResult pipeRealTimeStatus(ConnectionRecord& record, int lanes, bool get_status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  DetailedConnectionStatus pipeDetailedStatus(ConnectionRecord& record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   const uint32_t app_id_;
   ConfigStore config_;
@@ -250,7 +291,7 @@ class Instance final : private connection::ConnectionEventSink, private transpor
   AuthenticationStatusHandler auth_handler_ ABSL_GUARDED_BY(mutex_);
   FakeIPResultHandler fake_ip_handler_ ABSL_GUARDED_BY(mutex_);
   HandleTable<PollGroup> poll_groups_ ABSL_GUARDED_BY(mutex_);
-  Availability auth_availability_ ABSL_GUARDED_BY(mutex_) = Availability::kCannotTry;
+  LocalIdentity local_identity_ ABSL_GUARDED_BY(mutex_){app_id_};
   // Its address is the opaque value of config 201 meaning "this instance's handler".
   char status_handler_token_ = 0;
 
@@ -263,7 +304,6 @@ class Instance final : private connection::ConnectionEventSink, private transpor
   uint64_t next_endpoint_token_ ABSL_GUARDED_BY(mutex_) = 1;
   std::unique_ptr<transport::ServiceLoop> loop_ ABSL_GUARDED_BY(mutex_);
   connection::ReplyRateLimiter spam_limiter_ ABSL_GUARDED_BY(mutex_);
-  std::shared_ptr<const connection::LocalCredentials> credentials_ ABSL_GUARDED_BY(mutex_);
   uint64_t next_message_sequence_ ABSL_GUARDED_BY(mutex_) = 1;
   // The time of the call in progress (API call or service iteration), our clock's usec.
   snp::Usec now_usec_ ABSL_GUARDED_BY(mutex_) = 0;

@@ -38,6 +38,7 @@ SendMessageResult failed(Result result) {
 
 SendMessageResult Instance::sendLocked(ConnectionRecord& record, std::span<const std::byte> data,
                                        int flags, int lane) {
+  if (record.pipe != nullptr) return pipeSend(record, data, flags, lane);  // its own limits
   if (data.size() > static_cast<size_t>(kMaxMessageSizeSend)) {
     deferLog(DebugOutputType::kWarning,
              absl::StrCat("connection #", record.id, ": message of ", data.size(),
@@ -113,6 +114,7 @@ Result Instance::flush(ConnectionHandle connection) {
   Locked lock(this);
   ConnectionRecord* record = findVisible(connection);
   if (record == nullptr) return Result::kInvalidParam;
+  if (record->pipe != nullptr) return pipeFlush(*record);
   connection::UdpConnection* wire = wireOf(*record);
   if (wire == nullptr) return Result::kInvalidState;
   const ConnectionState state = wire->state();
@@ -134,14 +136,15 @@ Result Instance::configureLanes(ConnectionHandle connection, int lanes,
   ConnectionRecord* record = findVisible(connection);
   if (record == nullptr) return Result::kNoConnection;
   connection::UdpConnection* wire = wireOf(*record);
-  if (wire == nullptr) return Result::kNoConnection;
-  const ConnectionState state = wire->state();
+  if (wire == nullptr && record->pipe == nullptr) return Result::kNoConnection;
+  const ConnectionState state = wire != nullptr ? wire->state() : record->pipe->state();
   if (!isConnecting(state) && state != ConnectionState::kConnected) return Result::kInvalidState;
   if (lanes < 1 || lanes > kMaxLanes) return Result::kInvalidParam;
   if ((!priorities.empty() && priorities.size() != static_cast<size_t>(lanes)) ||
       (!weights.empty() && weights.size() != static_cast<size_t>(lanes))) {
     return Result::kInvalidParam;
   }
+  if (record->pipe != nullptr) return record->pipe->configureLanes(lanes, weights);
   // Lanes configured while Connecting apply once connected (the data plane exists from
   // creation).
   snp::SnpSession* session = sessionOf(*record);
@@ -208,6 +211,9 @@ RealTimeStatusResult Instance::realTimeStatus(ConnectionHandle connection, int l
   Locked lock(this);
   RealTimeStatusResult result;
   ConnectionRecord* record = findVisible(connection);
+  if (record != nullptr && record->pipe != nullptr) {
+    return pipeRealTimeStatus(*record, lanes, get_status);
+  }
   connection::UdpConnection* wire = record != nullptr ? wireOf(*record) : nullptr;
   if (wire == nullptr) {
     result.result = Result::kNoConnection;
@@ -246,6 +252,7 @@ DetailedConnectionStatus Instance::detailedStatus(ConnectionHandle connection) {
   Locked lock(this);
   DetailedConnectionStatus result;
   ConnectionRecord* record = findVisible(connection);
+  if (record != nullptr && record->pipe != nullptr) return pipeDetailedStatus(*record);
   connection::UdpConnection* wire = record != nullptr ? wireOf(*record) : nullptr;
   if (wire == nullptr) return result;  // success = -1
   DetailedStatusInputs inputs;

@@ -9,6 +9,7 @@
 #include "api/connection_settings.h"
 #include "api/instance.h"
 #include "api/socket_address_convert.h"
+#include "api/trusted_ca_config.h"
 #include "connection/challenge.h"
 #include "connection/connection_state.h"
 #include "transport/socket_address.h"
@@ -267,6 +268,7 @@ bool Instance::close(ConnectionHandle connection, int reason, std::string_view d
   Locked lock(this);
   ConnectionRecord* record = findVisible(connection);
   if (record == nullptr) return false;
+  if (record->pipe != nullptr) return pipeClose(*record, reason, debug);
   connection::UdpConnection* wire = wireOf(*record);
   if (wire != nullptr) wire->close(now_usec_, reason, debug, linger);
   // The handle is invalid on return whatever the connection does next (lifecycle.md §4.1);
@@ -318,6 +320,7 @@ std::optional<ConnectionInfo> Instance::info(ConnectionHandle connection) {
   Locked lock(this);
   ConnectionRecord* record = findVisible(connection);
   if (record == nullptr) return std::nullopt;
+  if (record->pipe != nullptr) return pipeInfo(*record);
   connection::UdpConnection* wire = wireOf(*record);
   if (wire == nullptr) return std::nullopt;
   ConnectionInfo info = wire->info();
@@ -398,15 +401,13 @@ void Instance::leaveApi(ConnectionRecord& record) {
 }
 
 absl::StatusOr<std::shared_ptr<const connection::LocalCredentials>> Instance::credentials() {
-  if (credentials_ == nullptr) {
-    // The anonymous identity with a self-made cert (crypto.md §2.7), one key pair per
-    // instance: a peer sees our IP address as our identity (no CA before issue 8).
-    absl::StatusOr<connection::LocalCredentials> made =
-        connection::LocalCredentials::createUnsigned(NetworkingIdentity(), app_id_);
-    if (!made.ok()) return made.status();
-    credentials_ = std::make_shared<const connection::LocalCredentials>(*std::move(made));
-  }
-  return credentials_;
+  // The certificate set by setCertificate, else the self-made unsigned one (crypto.md
+  // §2.7; instance_identity.cc). Finding our certificate expired changes the status.
+  const int64_t now_sec = unixNowSec();
+  const Availability before = local_identity_.availability();
+  auto creds = local_identity_.credentials(now_sec);
+  postAuthStatusIfChanged(before);
+  return creds;
 }
 
 }  // namespace opengns::api

@@ -2,7 +2,8 @@
 // properties over real UDP (lifecycle.md §3, §4, §6, §8). The facade only parses text
 // arguments; the instance (api/instance.h) does the work under its lock, and every
 // function returns its documented value for a bad handle (config.md §2.1, lifecycle.md
-// §6.1). P2P and socket pairs are not built yet and return their failure values.
+// §6.1). Socket pairs (§9) are made by the instance (instance_pairs.cc); P2P is not built
+// yet and returns its failure values.
 #include "api/instance.h"
 #include "opengns/networking_sockets.h"
 
@@ -111,9 +112,10 @@ SocketPairResult NetworkingSockets::createSocketPair(bool loopback, uint64_t rem
   return createSocketPair(loopback, *identity1, *identity2);
 }
 
-SocketPairResult NetworkingSockets::createSocketPair(bool, const NetworkingIdentity&,
-                                                     const NetworkingIdentity&) {
-  return SocketPairResult{};  // not yet: socket pairs (#6)
+SocketPairResult NetworkingSockets::createSocketPair(bool loopback,
+                                                     const NetworkingIdentity& identity1,
+                                                     const NetworkingIdentity& identity2) {
+  return instance_->createSocketPair(loopback, identity1, identity2);
 }
 
 }  // namespace opengns

@@ -1,14 +1,12 @@
-// NetworkingSockets: our identity and authentication. Not built yet (identity & auth, #8):
-// each function returns its documented failure value (p2p-and-auth.md §6). The
-// authentication status is the open-source build's initial one, CannotTry, because no
-// certificate can be set yet.
+// NetworkingSockets: our identity and authentication (p2p-and-auth.md §6.1-6.4,
+// crypto.md §6). The work is in Instance (instance_identity.cc) and LocalIdentity.
 #include "api/instance.h"
 #include "opengns/networking_sockets.h"
 
 namespace opengns {
 
 NetworkingIdentity NetworkingSockets::getIdentity() {
-  return NetworkingIdentity{};  // "we don't know our identity yet": invalid
+  return instance_->identity();  // localhost until an identity is set (§6.1)
 }
 
 void NetworkingSockets::resetIdentity(uint64_t remote_steam_id) {
@@ -21,26 +19,35 @@ void NetworkingSockets::resetIdentity(uint64_t remote_steam_id) {
   resetIdentity(*identity);
 }
 
-void NetworkingSockets::resetIdentity(const NetworkingIdentity&) {}
+void NetworkingSockets::resetIdentity(const NetworkingIdentity& identity) {
+  instance_->resetIdentity(identity);
+}
 
 Availability NetworkingSockets::initAuthentication() {
-  return instance_->authAvailability();
+  // No certificate authority service to ask (p2p-and-auth.md §6.4): the current status.
+  return instance_->authenticationStatus().available;
 }
 
 Availability NetworkingSockets::getAuthenticationStatus() {
-  return instance_->authAvailability();
+  return instance_->authenticationStatus().available;
 }
 
 CertificateRequestResult NetworkingSockets::getCertificateRequest() {
   CertificateRequestResult result;
-  result.error_message = "certificate requests are not implemented yet";
+  absl::StatusOr<std::vector<uint8_t>> request = instance_->certificateRequest();
+  if (request.ok()) {
+    result.certificate = *std::move(request);
+  } else {
+    result.error_message = std::string(request.status().message());
+  }
   return result;
 }
 
-SetCertificateResult NetworkingSockets::setCertificate(std::span<const uint8_t>) {
+SetCertificateResult NetworkingSockets::setCertificate(std::span<const uint8_t> certificate) {
   SetCertificateResult result;
-  result.response = false;
-  result.error = "certificates are not implemented yet";
+  absl::Status status = instance_->setCertificate(certificate);
+  result.response = status.ok();
+  if (!status.ok()) result.error = std::string(status.message());
   return result;
 }
 
