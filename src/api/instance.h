@@ -264,6 +264,10 @@ class Instance final : private connection::ConnectionEventSink, private transpor
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // A new record for one end of a pair, in connections_ (as a connection we initiated).
   ConnectionRecord& addPairRecord(uint32_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Two fresh connection ids for a socket pair, or nullopt (logged) if the process has
+  // run out of them.
+  std::optional<std::pair<uint32_t, uint32_t>> allocatePairIds()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Queues a received message on the record (and its poll group).
   void queueReceived(ConnectionRecord& record, MessagePtr message, int64_t time_received_usec)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);

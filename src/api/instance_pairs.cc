@@ -5,6 +5,7 @@
 // PipeConnection each: a send hands the message straight to the partner's receive queue,
 // and a close moves the partner to ClosedByPeer. Every method here runs with the
 // instance lock held (the public one takes it).
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -64,15 +65,23 @@ ConnectionRecord& Instance::addPairRecord(uint32_t id) {
 
 // ---- creation -------------------------------------------------------------------------------
 
-SocketPairResult Instance::createPipePair(const NetworkingIdentity& remote1,
-                                          const NetworkingIdentity& remote2) {
+std::optional<std::pair<uint32_t, uint32_t>> Instance::allocatePairIds() {
   const uint32_t id1 = allocateConnectionId();
   const uint32_t id2 = id1 != 0 ? allocateConnectionId() : 0;
   if (id2 == 0) {
     if (id1 != 0) releaseConnectionId(id1);
     deferLog(DebugOutputType::kError, "createSocketPair: too many connections in this process");
-    return SocketPairResult{};
+    return std::nullopt;
   }
+  return std::make_pair(id1, id2);
+}
+
+SocketPairResult Instance::createPipePair(const NetworkingIdentity& remote1,
+                                          const NetworkingIdentity& remote2) {
+  const std::optional<std::pair<uint32_t, uint32_t>> ids = allocatePairIds();
+  if (!ids) return SocketPairResult{};
+  const uint32_t id1 = ids->first;
+  const uint32_t id2 = ids->second;
   const std::pair<uint32_t, uint32_t> ends[] = {{id1, id2}, {id2, id1}};
   for (const auto& [id, partner] : ends) {
     ConnectionRecord& record = addPairRecord(id);
@@ -100,38 +109,32 @@ SocketPairResult Instance::createLoopbackPair(const NetworkingIdentity& remote1,
     return SocketPairResult{};
   }
   // Two sockets on 127.0.0.1, ephemeral ports; each talks to the other only.
-  absl::StatusOr<std::unique_ptr<transport::SocketEndpoint>> endpoint1 =
-      openEndpoint(transport::SocketAddress::ipv4Loopback(0), false);
-  if (!endpoint1.ok()) {
-    deferLog(DebugOutputType::kError, absl::StrCat("createSocketPair: cannot open a socket: ",
-                                                   endpoint1.status().message()));
-    return SocketPairResult{};
-  }
-  absl::StatusOr<std::unique_ptr<transport::SocketEndpoint>> endpoint2 =
-      openEndpoint(transport::SocketAddress::ipv4Loopback(0), false);
-  if (!endpoint2.ok()) {
-    deferLog(DebugOutputType::kError, absl::StrCat("createSocketPair: cannot open a socket: ",
-                                                   endpoint2.status().message()));
-    return SocketPairResult{};
+  std::unique_ptr<transport::SocketEndpoint> endpoints[2];
+  for (std::unique_ptr<transport::SocketEndpoint>& endpoint : endpoints) {
+    absl::StatusOr<std::unique_ptr<transport::SocketEndpoint>> opened =
+        openEndpoint(transport::SocketAddress::ipv4Loopback(0), false);
+    if (!opened.ok()) {
+      deferLog(DebugOutputType::kError,
+               absl::StrCat("createSocketPair: cannot open a socket: ", opened.status().message()));
+      return SocketPairResult{};
+    }
+    endpoint = *std::move(opened);
   }
   if (absl::Status loop = ensureServiceLoop(); !loop.ok()) {
     deferLog(DebugOutputType::kError,
              absl::StrCat("createSocketPair: no service thread: ", loop.message()));
     return SocketPairResult{};
   }
-  const uint32_t id1 = allocateConnectionId();
-  const uint32_t id2 = id1 != 0 ? allocateConnectionId() : 0;
-  if (id2 == 0) {
-    if (id1 != 0) releaseConnectionId(id1);
-    deferLog(DebugOutputType::kError, "createSocketPair: too many connections in this process");
-    return SocketPairResult{};
-  }
+  const std::optional<std::pair<uint32_t, uint32_t>> ids = allocatePairIds();
+  if (!ids) return SocketPairResult{};
+  const uint32_t id1 = ids->first;
+  const uint32_t id2 = ids->second;
 
   // The records exist before the connections: the data-plane factory reads their config.
   ConnectionRecord& record1 = addPairRecord(id1);
   ConnectionRecord& record2 = addPairRecord(id2);
-  record1.endpoint = *std::move(endpoint1);
-  record2.endpoint = *std::move(endpoint2);
+  record1.endpoint = std::move(endpoints[0]);
+  record2.endpoint = std::move(endpoints[1]);
   record1.sink = std::make_unique<EndpointDatagramSink>(record1.endpoint.get());
   record2.sink = std::make_unique<EndpointDatagramSink>(record2.endpoint.get());
   auto sideParams = [&](ConnectionRecord& record, const ConnectionRecord& partner,

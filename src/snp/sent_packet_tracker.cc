@@ -395,8 +395,8 @@ void SentPacketTracker::prune(Usec now) {
     const bool old = now - record.sent_time > retention;
     if (record.state == State::kInFlight) {
       // Only a packet without reliable data can be forgotten unresolved: it never times
-      // out (see the header), so it leaves flight here.
-      if (!record.ranges.empty() || !old) break;
+      // out (see the header) and was never counted in the window.
+      if (record.in_window || !old) break;
       ++counters_.packets_expired;
     } else if (record.state == State::kLost && !old) {
       break;
