@@ -8,14 +8,14 @@ namespace opengns::api {
 
 void CallbackQueue::post(std::function<void()> callback) {
   if (!callback) return;
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   queue_.push_back(std::move(callback));
 }
 
 size_t CallbackQueue::run() {
   std::deque<std::function<void()>> batch;
   {
-    absl::MutexLock lock(&mutex_);
+    MutexLock lock(&mutex_);
     batch.swap(queue_);
   }
   if (batch.size() > kBacklogWarning) {
@@ -33,7 +33,7 @@ size_t CallbackQueue::run() {
 void CallbackQueue::clear() {
   std::deque<std::function<void()>> dropped;
   {
-    absl::MutexLock lock(&mutex_);
+    MutexLock lock(&mutex_);
     dropped.swap(queue_);
   }
   // `dropped` is destroyed here, outside the lock: destroying a captured object may run
@@ -41,7 +41,7 @@ void CallbackQueue::clear() {
 }
 
 size_t CallbackQueue::size() const {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   return queue_.size();
 }
 

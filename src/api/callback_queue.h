@@ -10,7 +10,7 @@
 #include <functional>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 
 namespace opengns::api {
 
@@ -28,7 +28,7 @@ class CallbackQueue {
   size_t size() const;
 
  private:
-  mutable absl::Mutex mutex_;
+  mutable Mutex mutex_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mutex_);
 };
 

@@ -210,7 +210,7 @@ absl::Status ConfigStore::trySet(ConfigValue id, const ConfigArg& value) {
   absl::StatusOr<ConfigArg> converted = convertConfigArg(*entry, value);
   if (!converted.ok()) return converted.status();
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (locked_.contains(static_cast<int32_t>(id))) {
       return absl::FailedPreconditionError(absl::StrCat("config ", idLabel(entry, id), " at ",
                                                         av(configScopeName(scope_)),
@@ -245,7 +245,7 @@ absl::Status ConfigStore::tryReset(ConfigValue id) {
     return fail("cannot be cleared on a connection");
   }
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (locked_.contains(static_cast<int32_t>(id))) return fail("locked, cannot clear it now");
     values_.erase(static_cast<int32_t>(id));
   }
@@ -260,7 +260,7 @@ bool ConfigStore::reset(ConfigValue id) {
 }
 
 bool ConfigStore::lookupOwn(ConfigValue id, ConfigArg* out) const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = values_.find(static_cast<int32_t>(id));
   if (it == values_.end()) return false;
   *out = it->second;
@@ -359,24 +359,24 @@ ConfigStore::GetResult ConfigStore::get(ConfigValue id, size_t buffer_size_bytes
 }
 
 bool ConfigStore::isSetHere(ConfigValue id) const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return values_.contains(static_cast<int32_t>(id));
 }
 
 void ConfigStore::lock(ConfigValue id) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   locked_.insert(static_cast<int32_t>(id));
 }
 
 void ConfigStore::lockFlagged(ConfigFlags flag) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (const ConfigEntry& entry : allConfigEntries()) {
     if (entry.has(flag)) locked_.insert(static_cast<int32_t>(entry.id));
   }
 }
 
 bool ConfigStore::isLocked(ConfigValue id) const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return locked_.contains(static_cast<int32_t>(id));
 }
 
@@ -388,7 +388,7 @@ void ConfigStore::pinEffectiveValue(ConfigValue id) {
   }
   ConfigArg value = resolve(*entry);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     values_[static_cast<int32_t>(id)] = std::move(value);
   }
   bumpGeneration();
@@ -396,7 +396,7 @@ void ConfigStore::pinEffectiveValue(ConfigValue id) {
 
 void ConfigStore::resetAllUnlocked() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     absl::erase_if(values_, [&](const auto& kv) { return !locked_.contains(kv.first); });
   }
   bumpGeneration();

@@ -29,8 +29,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "api/config_table.h"
+#include "common/mutex.h"
 #include "opengns/config.h"
 
 namespace opengns::api {
@@ -129,7 +129,7 @@ class ConfigStore {
 
   const ConfigScope scope_;
   const ConfigStore* const parent_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   absl::flat_hash_map<int32_t, ConfigArg> values_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<int32_t> locked_ ABSL_GUARDED_BY(mu_);
 };

@@ -3,7 +3,7 @@
 #include <deque>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "connection/connection_id.h"
 
 namespace opengns::api {
@@ -15,7 +15,7 @@ namespace {
 constexpr int kMaxDraws = 64;
 
 struct Registry {
-  absl::Mutex mutex;
+  Mutex mutex;
   absl::flat_hash_set<uint16_t> live_low ABSL_GUARDED_BY(mutex);
   absl::flat_hash_set<uint32_t> live ABSL_GUARDED_BY(mutex);
   std::deque<uint16_t> recent_low ABSL_GUARDED_BY(mutex);
@@ -37,7 +37,7 @@ bool recentlyUsed(const Registry& r, uint16_t low) ABSL_EXCLUSIVE_LOCKS_REQUIRED
 
 uint32_t allocateConnectionId() {
   Registry& r = registry();
-  absl::MutexLock lock(&r.mutex);
+  MutexLock lock(&r.mutex);
   if (r.live.size() >= kMaxLiveConnectionIds) return 0;
   for (int draw = 0; draw < kMaxDraws; ++draw) {
     absl::StatusOr<uint32_t> id = connection::makeRandomConnectionId();
@@ -53,7 +53,7 @@ uint32_t allocateConnectionId() {
 
 void releaseConnectionId(uint32_t id) {
   Registry& r = registry();
-  absl::MutexLock lock(&r.mutex);
+  MutexLock lock(&r.mutex);
   if (r.live.erase(id) == 0) return;
   const uint16_t low = static_cast<uint16_t>(id & 0xffff);
   r.live_low.erase(low);
@@ -63,7 +63,7 @@ void releaseConnectionId(uint32_t id) {
 
 size_t liveConnectionIdCount() {
   Registry& r = registry();
-  absl::MutexLock lock(&r.mutex);
+  MutexLock lock(&r.mutex);
   return r.live.size();
 }
 

@@ -19,14 +19,14 @@ std::atomic<uint32_t> listen_socket_sequence{0};
 }  // namespace
 
 Instance::Locked::Locked(const Instance* instance) : instance_(const_cast<Instance*>(instance)) {
-  instance_->mutex_.Lock();
+  instance_->mutex_.lock();
   instance_->now_usec_ = transport::nowUsec();
 }
 
 Instance::Locked::~Locked() {
   std::vector<std::pair<DebugOutputType, std::string>> logs;
   logs.swap(instance_->pending_logs_);
-  instance_->mutex_.Unlock();
+  instance_->mutex_.unlock();
   for (const auto& [level, text] : logs)
     instance_->log(level, text);  // no lock held: the sink is user code
 }
@@ -74,7 +74,7 @@ void Instance::deferLog(DebugOutputType level, std::string text) {
 void Instance::setLogSink(LogSinkFn sink, DebugOutputType level) {
   std::shared_ptr<const LogSinkFn> shared;
   if (sink) shared = std::make_shared<const LogSinkFn>(std::move(sink));
-  absl::MutexLock lock(&log_mutex_);
+  MutexLock lock(&log_mutex_);
   log_sink_ = std::move(shared);
   log_level_.store(static_cast<int32_t>(level));
 }
@@ -82,7 +82,7 @@ void Instance::setLogSink(LogSinkFn sink, DebugOutputType level) {
 bool Instance::logEnabled(DebugOutputType level) const {
   std::shared_ptr<const LogSinkFn> sink;
   {
-    absl::MutexLock lock(&log_mutex_);
+    MutexLock lock(&log_mutex_);
     sink = log_sink_;
   }
   if (sink == nullptr) return ::opengns::logEnabled(static_cast<LogLevel>(level));
@@ -92,7 +92,7 @@ bool Instance::logEnabled(DebugOutputType level) const {
 void Instance::log(DebugOutputType level, std::string_view text) const {
   std::shared_ptr<const LogSinkFn> sink;
   {
-    absl::MutexLock lock(&log_mutex_);
+    MutexLock lock(&log_mutex_);
     sink = log_sink_;
   }
   if (sink == nullptr) {
@@ -110,7 +110,7 @@ void Instance::setStatusChangedHandler(ConnectionStatusChangedHandler handler) {
   bool has_handler = static_cast<bool>(handler);
   ConnectionStatusChangedHandler old;
   {
-    absl::MutexLock lock(&mutex_);
+    MutexLock lock(&mutex_);
     old = std::exchange(status_handler_, std::move(handler));
   }
   // Config 201 lives in the instance's own store, so no other instance sees the token.
@@ -123,7 +123,7 @@ void Instance::setStatusChangedHandler(ConnectionStatusChangedHandler handler) {
 
 ConnectionStatusChangedHandler Instance::statusChangedHandlerFor(
     const ConfigStore& object_config) const {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   return statusChangedHandlerLocked(object_config);
 }
 
@@ -138,13 +138,13 @@ ConnectionStatusChangedHandler Instance::statusChangedHandlerLocked(
 
 void Instance::setAuthStatusHandler(AuthenticationStatusHandler handler) {
   AuthenticationStatusHandler old;  // destroyed after the lock is released
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   old = std::exchange(auth_handler_, std::move(handler));
 }
 
 AuthenticationStatusHandler Instance::authStatusHandler() const {
   {
-    absl::MutexLock lock(&mutex_);
+    MutexLock lock(&mutex_);
     if (auth_handler_) return auth_handler_;
   }
   void* value = globalConfigStore().getPtr(ConfigValue::kCallbackAuthStatusChanged);
@@ -155,7 +155,7 @@ AuthenticationStatusHandler Instance::authStatusHandler() const {
 
 void Instance::setFakeIPResultHandler(FakeIPResultHandler handler) {
   FakeIPResultHandler old;  // destroyed after the lock is released
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   old = std::exchange(fake_ip_handler_, std::move(handler));
 }
 

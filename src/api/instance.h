@@ -38,7 +38,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "api/callback_queue.h"
 #include "api/config_store.h"
 #include "api/connection_record.h"
@@ -46,6 +45,7 @@
 #include "api/listen_socket_record.h"
 #include "api/local_identity.h"
 #include "api/poll_group.h"
+#include "common/mutex.h"
 #include "connection/connection_io.h"
 #include "connection/local_credentials.h"
 #include "connection/reply_rate_limiter.h"
@@ -286,11 +286,11 @@ class Instance final : private connection::ConnectionEventSink, private transpor
   ConfigStore config_;
   CallbackQueue callbacks_;
 
-  mutable absl::Mutex log_mutex_;
+  mutable Mutex log_mutex_;
   std::shared_ptr<const LogSinkFn> log_sink_ ABSL_GUARDED_BY(log_mutex_);  // null: process log
   std::atomic<int32_t> log_level_;
 
-  mutable absl::Mutex mutex_;
+  mutable Mutex mutex_;
   ConnectionStatusChangedHandler status_handler_ ABSL_GUARDED_BY(mutex_);
   AuthenticationStatusHandler auth_handler_ ABSL_GUARDED_BY(mutex_);
   FakeIPResultHandler fake_ip_handler_ ABSL_GUARDED_BY(mutex_);

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "api/config_store.h"
 #include "common/log.h"
+#include "common/mutex.h"
 #include "connection/certificate.h"
 #include "opengns/trust.h"
 
@@ -25,7 +25,7 @@ class TrustRegistry {
   std::shared_ptr<const connection::TrustStore> snapshot() {
     const std::string config_text =
         globalConfigStore().getString(ConfigValue::kOpengnsTrustedCAList);
-    absl::MutexLock lock(&mutex_);
+    MutexLock lock(&mutex_);
     if (!environment_read_) {
       environment_read_ = true;
       if (const char* env = std::getenv(kTrustedCAEnvironmentVariable)) environment_ = env;
@@ -42,14 +42,14 @@ class TrustRegistry {
   absl::Status add(std::string_view entries) {
     connection::TrustStore probe;  // validates before anything is kept
     absl::Status status = probe.addList(entries);
-    absl::MutexLock lock(&mutex_);
+    MutexLock lock(&mutex_);
     added_.emplace_back(entries);
     dirty_ = true;
     return status;
   }
 
   void clear() {
-    absl::MutexLock lock(&mutex_);
+    MutexLock lock(&mutex_);
     added_.clear();
     dirty_ = true;
   }
@@ -69,7 +69,7 @@ class TrustRegistry {
     dirty_ = false;
   }
 
-  absl::Mutex mutex_;
+  Mutex mutex_;
   bool environment_read_ ABSL_GUARDED_BY(mutex_) = false;
   bool dirty_ ABSL_GUARDED_BY(mutex_) = true;
   std::string environment_ ABSL_GUARDED_BY(mutex_);

@@ -2,13 +2,13 @@
 
 #include <cstdio>
 
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 
 namespace opengns {
 namespace {
 
 struct ProcessLog {
-  absl::Mutex mutex;
+  Mutex mutex;
   LogSink sink;
   std::atomic<int> max_level{static_cast<int>(LogLevel::kWarning)};
   std::atomic<uint64_t> bugs{0};
@@ -23,7 +23,7 @@ ProcessLog& processLog() {
 
 void setProcessLogSink(LogSink sink, LogLevel max_level) {
   ProcessLog& log = processLog();
-  absl::MutexLock lock(&log.mutex);
+  MutexLock lock(&log.mutex);
   log.sink = std::move(sink);
   log.max_level.store(static_cast<int>(max_level));
 }
@@ -34,7 +34,7 @@ bool logEnabled(LogLevel level) {
 
 void logLine(LogLevel level, std::string_view text) {
   ProcessLog& log = processLog();
-  absl::MutexLock lock(&log.mutex);
+  MutexLock lock(&log.mutex);
   if (log.sink) {
     log.sink(level, text);
   } else {

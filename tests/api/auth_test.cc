@@ -197,8 +197,9 @@ TEST_F(AuthTest, ResetIdentityDestroysConnectionsAndListenSockets) {
   EXPECT_FALSE(server->getConnectionInfo(s).has_value());
   EXPECT_EQ(server->getListenSocketAddress(listen, true), "");
   // The client hears the best-effort close (2999).
-  ASSERT_TRUE(
-      waitUntil({&client}, [&] { return stateOf(client, c) == ConnectionState::kClosedByPeer; }));
+  ASSERT_TRUE(waitUntil({&client}, [&, c = c] {  // clang 14 cannot capture a structured binding
+    return stateOf(client, c) == ConnectionState::kClosedByPeer;
+  }));
   EXPECT_EQ(static_cast<int>(client->getConnectionInfo(c)->end_reason), 2999);
 }
 
