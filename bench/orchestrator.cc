@@ -167,6 +167,11 @@ RunOutcome Runner::runOnce(const CaseSpec& spec, const Workload& workload,
       if (!dir.empty()) std::filesystem::remove_all(dir, error);
     }
   } cleanup{out_dir};
+  // OPENGNS_BENCH_KEEP_CALLGRIND=1 keeps the profiles for callgrind_annotate.
+  if (under_valgrind && getenv("OPENGNS_BENCH_KEEP_CALLGRIND") != nullptr) {
+    std::cerr << "opengns-bench: callgrind profiles kept in " << out_dir << "\n";
+    cleanup.dir.clear();
+  }
 
   int64_t run_timeout_ms = static_cast<int64_t>(workload.timeout_s * 1000) + 30'000;
   int64_t start_timeout_ms = under_valgrind ? 120'000 : 20'000;

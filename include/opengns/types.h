@@ -437,6 +437,8 @@ class Message {
   // Frees data_ (set by whoever built the message); null when data_ is null.
   void (*free_data_)(Message*) = nullptr;
   void* free_context_ = nullptr;
+  // The payload lives in the same heap block, right after the Message (one allocation).
+  bool payload_inline_ = false;
 };
 
 }  // namespace opengns

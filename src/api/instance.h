@@ -231,12 +231,16 @@ class Instance final : private connection::ConnectionEventSink, private transpor
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void unregisterEndpoint(uint64_t token) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Drains (from_socket) or delivers the due fake-network datagrams of one endpoint.
-  void receiveOn(const EndpointOwner& owner, bool from_socket)
+  // Returns how many datagrams it read.
+  size_t receiveOn(const EndpointOwner& owner, bool from_socket)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // A receive call found nothing queued: reads every socket once on the caller's thread
+  // (what the service thread would do after its wake-up, minus the thread hop).
+  void receiveOnCallerThread() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void flushEndpoint(transport::SocketEndpoint& endpoint) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  // After an API call queued datagrams or moved a timer: flush now on this thread
-  // (kSendUseCurrentThread) or wake the service thread.
-  void afterApiSend(ConnectionRecord& record, bool use_current_thread)
+  // After an API call queued datagrams or moved a timer: write them now on this thread
+  // (`on_caller_thread`) or wake the service thread.
+  void afterApiSend(ConnectionRecord& record, bool on_caller_thread)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void wakeService() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // The endpoint a connection sends on (its own, or its listen socket's).
@@ -305,6 +309,8 @@ class Instance final : private connection::ConnectionEventSink, private transpor
   absl::flat_hash_map<uint32_t, std::unique_ptr<ConnectionRecord>> connections_
       ABSL_GUARDED_BY(mutex_);
   absl::flat_hash_map<uint64_t, EndpointOwner> endpoint_owners_ ABSL_GUARDED_BY(mutex_);
+  // Scratch copy of endpoint_owners_ (a receive may register or drop endpoints).
+  std::vector<EndpointOwner> owners_scratch_ ABSL_GUARDED_BY(mutex_);
   uint64_t next_endpoint_token_ ABSL_GUARDED_BY(mutex_) = 1;
   std::unique_ptr<transport::ServiceLoop> loop_ ABSL_GUARDED_BY(mutex_);
   connection::ReplyRateLimiter spam_limiter_ ABSL_GUARDED_BY(mutex_);

@@ -25,6 +25,14 @@ bool isConnecting(ConnectionState state) {
   return state == ConnectionState::kConnecting || state == ConnectionState::kFindingRoute;
 }
 
+// Sends that ask for immediacy (no Nagle, no delay, use-current-thread) leave on the
+// caller's thread: waking the service thread to write them would add a thread hop to every
+// such message's latency. Nagle-delayed sends accept latency, so a packet they fill is
+// written by the service thread and the caller's thread does no socket write.
+bool sendsOnCallerThread(int flags) {
+  return (flags & (kSendNoNagle | kSendNoDelay | kSendUseCurrentThread)) != 0;
+}
+
 SendMessageResult failed(Result result) {
   SendMessageResult out;
   out.result = result;
@@ -72,7 +80,7 @@ SendMessageResult Instance::send(ConnectionHandle connection, std::span<const st
   if (record == nullptr) return failed(Result::kInvalidParam);
   SendMessageResult result = sendLocked(*record, data, flags, lane);
   if (result.result == Result::kOK) {
-    afterApiSend(*record, (flags & kSendUseCurrentThread) != 0);
+    afterApiSend(*record, sendsOnCallerThread(flags));
   }
   return result;
 }
@@ -102,7 +110,7 @@ std::vector<int64_t> Instance::sendMessages(std::vector<MessagePtr> messages,
           stopped = true;
         }
       }
-      if (sent_any) afterApiSend(*record, (flags & kSendUseCurrentThread) != 0);
+      if (sent_any) afterApiSend(*record, sendsOnCallerThread(flags));
     }
   }
   // The library owns the messages from the call on; they are freed here, unlocked.
@@ -125,7 +133,7 @@ Result Instance::flush(ConnectionHandle connection) {
   // goes once connected.
   const absl::Status flushed = session->flush(now_usec_);
   if (state == ConnectionState::kConnected) wire->onTimer(now_usec_);  // sends what may go now
-  afterApiSend(*record, false);
+  afterApiSend(*record, true);  // the application wants it out now
   return snp::sendResultFromStatus(flushed);
 }
 
@@ -161,6 +169,7 @@ int Instance::receiveOnConnection(ConnectionHandle connection, int max_messages,
   ConnectionRecord* record = findVisible(connection);
   if (record == nullptr) return -1;
   if (messages == nullptr || max_messages <= 0) return 0;
+  if (record->queue.empty()) receiveOnCallerThread();
   int count = 0;
   while (count < max_messages && !record->queue.empty()) {
     messages->push_back(record->queue.popFront());
@@ -192,6 +201,7 @@ int Instance::receiveOnPollGroup(PollGroupHandle poll_group, int max_messages,
   PollGroup* group = poll_groups_.find(group_handle);
   if (group == nullptr) return -1;
   if (messages == nullptr || max_messages <= 0) return 0;
+  if (group->queue.empty()) receiveOnCallerThread();
   int count = 0;
   while (count < max_messages && !group->queue.empty()) {
     const PollGroupEntry entry = group->queue.popFront();

@@ -208,21 +208,48 @@ void Instance::wakeService() {
   if (loop_ != nullptr) loop_->wake();
 }
 
-void Instance::afterApiSend(ConnectionRecord& record, bool use_current_thread) {
-  if (!use_current_thread) {
-    wakeService();
-    return;
+void Instance::afterApiSend(ConnectionRecord& record, bool on_caller_thread) {
+  transport::SocketEndpoint* endpoint = endpointOf(record);
+  if (endpoint != nullptr && endpoint->queuedSendDatagrams() != 0) {
+    if (!on_caller_thread) {
+      wakeService();  // it writes them, and re-reads every timer
+      return;
+    }
+    flushEndpoint(*endpoint);
   }
-  if (transport::SocketEndpoint* endpoint = endpointOf(record)) flushEndpoint(*endpoint);
-  // The packets left on this thread; the service thread only needs to hear about a timer
-  // that is now earlier than the one it sleeps for (a Nagle deadline, a resend timer).
-  connection::UdpConnection* wire = wireOf(record);
-  if (wire != nullptr && wire->nextWakeTime(now_usec_) < scheduled_wake_usec_) wakeService();
+  // Nothing left to write here; the service thread only needs to hear about a timer that
+  // is now earlier than the one it sleeps for (a Nagle deadline, a resend timer, a datagram
+  // held back by fake lag).
+  transport::MonotonicUsec due = transport::kNeverUsec;
+  if (endpoint != nullptr) due = endpoint->nextWakeTime();
+  if (connection::UdpConnection* wire = wireOf(record)) {
+    due = std::min(due, wire->nextWakeTime(now_usec_));
+  }
+  if (due < scheduled_wake_usec_) wakeService();
 }
 
-void Instance::receiveOn(const EndpointOwner& owner, bool from_socket) {
+void Instance::receiveOnCallerThread() {
+  if (endpoint_owners_.empty()) return;
+  owners_scratch_.clear();
+  for (const auto& [token, owner] : endpoint_owners_)
+    owners_scratch_.push_back(owner);
+  size_t received = 0;
+  for (const EndpointOwner& owner : owners_scratch_)
+    received += receiveOn(owner, true);
+  if (received == 0) return;  // nothing changed
+  reapDeadConnections();
+  // Acks and replies go out now; the service thread re-reads the timers (a delayed ack,
+  // datagrams held back by fake lag) after one coalesced wake.
+  for (const EndpointOwner& owner : owners_scratch_) {
+    transport::SocketEndpoint* endpoint = endpointOf(owner);
+    if (endpoint != nullptr && endpoint->queuedSendDatagrams() != 0) flushEndpoint(*endpoint);
+  }
+  wakeService();
+}
+
+size_t Instance::receiveOn(const EndpointOwner& owner, bool from_socket) {
   transport::SocketEndpoint* endpoint = endpointOf(owner);
-  if (endpoint == nullptr) return;
+  if (endpoint == nullptr) return 0;
   absl::StatusOr<size_t> received = 0;
   if (owner.listen_socket) {
     ListenSocketRecord* socket = findListenSocket(ListenSocketHandle{owner.handle});
@@ -235,7 +262,7 @@ void Instance::receiveOn(const EndpointOwner& owner, bool from_socket) {
     received = from_socket ? endpoint->receive(handler) : endpoint->deliverDue(handler);
   } else {
     ConnectionRecord* record = findRecord(owner.handle);
-    if (record == nullptr || record->client == nullptr) return;
+    if (record == nullptr || record->client == nullptr) return 0;
     connection::UdpConnection* client = record->client.get();
     auto handler = [&](transport::MonotonicUsec at_usec, const transport::SocketAddress& peer,
                        ByteSpan payload) ABSL_NO_THREAD_SAFETY_ANALYSIS {
@@ -249,7 +276,9 @@ void Instance::receiveOn(const EndpointOwner& owner, bool from_socket) {
   if (!received.ok()) {
     deferLog(DebugOutputType::kError, absl::StrCat("socket ", endpoint->localAddress().toString(),
                                                    ": ", received.status().message()));
+    return 0;
   }
+  return *received;
 }
 
 void Instance::onReadable(uint64_t token, transport::MonotonicUsec /*now_usec*/) {

@@ -2,21 +2,19 @@
 // a payload is always freed by the function that matches its allocation.
 #include "api/message.h"
 
+#include <cstring>
 #include <new>
 
 namespace opengns {
 
-namespace {
-
-void freeHeapBuffer(Message* message) {
-  delete[] api::MessageAccess::data(*message);
-}
-
-}  // namespace
-
 void MessageReleaser::operator()(Message* message) const noexcept {
   if (message == nullptr) return;
   if (message->free_data_ != nullptr) message->free_data_(message);
+  if (message->payload_inline_) {
+    message->~Message();
+    ::operator delete(static_cast<void*>(message));  // the block of allocateInline()
+    return;
+  }
   delete message;
 }
 
@@ -29,15 +27,23 @@ bool Message::setSize(int32_t size) {
 namespace api {
 
 MessagePtr MessageAccess::allocate(int32_t size) {
-  if (size < 0) return nullptr;
-  std::byte* data = nullptr;
-  if (size > 0) {
-    data = new (std::nothrow) std::byte[static_cast<size_t>(size)]();
-    if (data == nullptr) return nullptr;
-  }
-  MessagePtr message = adopt(data, size, data != nullptr ? &freeHeapBuffer : nullptr, nullptr);
-  if (message == nullptr) delete[] data;
+  MessagePtr message = allocateInline(size);
+  if (message != nullptr && size > 0) std::memset(message->data_, 0, static_cast<size_t>(size));
   return message;
+}
+
+MessagePtr MessageAccess::allocateInline(int32_t size) {
+  if (size < 0) return nullptr;
+  static_assert(sizeof(Message) % alignof(uint64_t) == 0,
+                "the payload after the Message must stay 8-byte aligned");
+  void* block = ::operator new(sizeof(Message) + static_cast<size_t>(size), std::nothrow);
+  if (block == nullptr) return nullptr;
+  Message* message = new (block) Message();
+  message->data_ = size > 0 ? reinterpret_cast<std::byte*>(message + 1) : nullptr;
+  message->size_ = size;
+  message->capacity_ = size;
+  message->payload_inline_ = true;
+  return MessagePtr(message);
 }
 
 MessagePtr MessageAccess::adopt(std::byte* data, int32_t size, void (*free_data)(Message*),

@@ -16,6 +16,9 @@ class MessageAccess {
   // A message with a zero-filled heap buffer of `size` bytes (size() == capacity() ==
   // size). Null if size < 0 or the allocation fails.
   static MessagePtr allocate(int32_t size);
+  // As allocate(), with the payload left uninitialized for the caller to fill; the
+  // Message and its payload are one heap block.
+  static MessagePtr allocateInline(int32_t size);
 
   // A message whose payload is `data` (`size` bytes); `free_data` is called once with the
   // message when it is released (it may read free_context(), then must free the buffer).

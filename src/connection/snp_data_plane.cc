@@ -12,8 +12,7 @@ SnpDataPlane::SnpDataPlane(snp::SnpConfig config, AppQueueProbe app_queue)
 absl::StatusOr<int64_t> SnpDataPlane::sendMessage(snp::Usec now, ByteSpan payload, int send_flags,
                                                   int lane) {
   if (lane < 0) return absl::InvalidArgumentError("send: negative lane");
-  return session_.sendMessage(now, static_cast<uint32_t>(lane),
-                              Bytes(payload.begin(), payload.end()), send_flags);
+  return session_.sendMessage(now, static_cast<uint32_t>(lane), payload, send_flags);
 }
 
 DataPlaneReceiveResult SnpDataPlane::receivePacket(snp::Usec now, uint64_t packet_number,

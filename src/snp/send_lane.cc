@@ -61,9 +61,9 @@ absl::StatusOr<QueuedMessage> SendLane::queue(Usec now, ByteSpan payload, Bytes*
   }
   // §5.3: queued (unsent + resend-queued, headers included) + new payload > limit.
   if (size > buffer.limit_bytes || buffer.connection_queued_bytes > buffer.limit_bytes - size) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("lane ", config_.lane, ": send buffer full: ", buffer.connection_queued_bytes,
-                     " bytes queued + ", size, " new > SendBufferSize ", buffer.limit_bytes));
+    // A flooding sender hits this for every message it tries while the buffer is full:
+    // a fixed text, no formatting.
+    return absl::ResourceExhaustedError("send buffer full (SendBufferSize)");
   }
   bool reliable = (flags & kSendReliable) != 0;
   if (!reliable && size > config_.max_unreliable_message_bytes) {
@@ -82,7 +82,8 @@ absl::StatusOr<QueuedMessage> SendLane::queue(Usec now, ByteSpan payload, Bytes*
   if (reliable) {
     const wire::ReliableMessageHeader header = wire::canonicalReliableMessageHeader(
         message.number, last_reliable_number_, static_cast<uint32_t>(size));
-    Bytes header_bytes;
+    Bytes& header_bytes = header_scratch_;
+    header_bytes.clear();
     ByteWriter writer(header_bytes);
     const absl::Status encoded =
         wire::encodeReliableMessageHeader(header, last_reliable_number_, writer);

@@ -221,6 +221,7 @@ class SendLane {
   uint64_t nagle_cleared_through_ = 0;  // timers of messages numbered up to this are cleared
   uint64_t unreliable_unsent_bytes_ = 0;
   std::vector<Bytes> placed_payloads_;  // keeps segment views valid until released
+  Bytes header_scratch_;                // reused for each reliable message header (no alloc)
 };
 
 }  // namespace opengns::snp

@@ -217,6 +217,7 @@ absl::Status SnpSession::onConnected(Usec now, uint32_t peer_protocol_version, u
     for (const HandshakeRttSample& sample : handshake_rtt_samples_) {
       sent_.onExternalRttSample(sample.rtt_usec, sample.time);
     }
+    loss_check_due_ = 0;
   }
   handshake_rtt_samples_.clear();
   handshake_rtt_samples_.shrink_to_fit();
@@ -252,6 +253,7 @@ void SnpSession::onHandshakeRttSample(Usec now, Usec rtt_usec) {
     handshake_rtt_samples_.push_back(HandshakeRttSample{now, rtt_usec});
   }
   sent_.onExternalRttSample(rtt_usec, now);
+  loss_check_due_ = 0;
   // The controller learns RTTs only from ack events: this is one that acked nothing (as a
   // frame of only late acks), so only its min RTT and the pacing derived from it change.
   AckEvent event;
@@ -271,7 +273,7 @@ uint64_t SnpSession::queuedBytes() const {
   return bytes;
 }
 
-absl::StatusOr<int64_t> SnpSession::sendMessage(Usec now, uint32_t lane, Bytes&& payload,
+absl::StatusOr<int64_t> SnpSession::sendMessage(Usec now, uint32_t lane, ByteSpan payload,
                                                 int flags) {
   if (lane >= lanes_.size()) {
     ++counters_.messages_refused;
@@ -304,8 +306,9 @@ absl::StatusOr<int64_t> SnpSession::sendMessage(Usec now, uint32_t lane, Bytes&&
                                                  config_.no_delay_max_wait_usec, " us"));
     }
   }
+  // Copied once, straight into the lane's stream or queue (the caller keeps its buffer).
   absl::StatusOr<QueuedMessage> queued = send_lane.queueMessage(
-      now, std::move(payload), flags, SendBufferState{config_.send_buffer_bytes, queuedBytes()});
+      now, payload, flags, SendBufferState{config_.send_buffer_bytes, queuedBytes()});
   if (!queued.ok()) {
     ++counters_.messages_refused;
     return queued.status();
@@ -419,6 +422,7 @@ ReceiveOutcome SnpSession::receivePacket(Usec now, uint64_t packet_number, ByteS
       sink_->begin();
       absl::Status status = sent_.onAckFrame(*ack, now, *sink_);
       sink_->finishAckFrame(now);
+      loss_check_due_ = 0;  // new RTT, new largest acked: deadlines moved
       if (!status.ok()) return closeWith(std::string(status.message()));
       if (!ack->blocks.empty()) {
         // §3.2: the peer still reports losses of ours: send our stop value soon so that
@@ -524,7 +528,12 @@ void SnpSession::syncPacer(Usec now) {
 
 void SnpSession::onWake(Usec now) {
   sink_->begin();
-  sent_.detectLosses(now, *sink_);
+  // Loss timers only fire at the tracker's wake time (acks run their own detection), so
+  // the many wakes in between (every send asks wantsToSend) skip the whole pass.
+  if (now >= loss_check_due_) {
+    sent_.detectLosses(now, *sink_);
+    loss_check_due_ = sent_.nextWakeTime();
+  }
   pruneDeliverySamples();
   syncPacer(now);
 }
@@ -604,6 +613,8 @@ std::optional<OutgoingPacket> SnpSession::buildPacket(Usec now, const BuildOptio
   delivery_samples_.push_back(delivery_rate_.onPacketSent(now, packet.udp_bytes, in_flight_before));
   congestion_->onPacketSent(now, packet.udp_bytes, in_flight_before);
   sent_.onPacketSent(number, now, packet.udp_bytes, assembled.ranges);
+  // A new packet's only deadline is its RTO (earlier packets keep theirs).
+  loss_check_due_ = std::min(loss_check_due_, now + sent_.rtt().rto());
   pacer_.onSent(now, packet.udp_bytes);
   traffic_.onDatagramOut(now, packet.udp_bytes);
 

@@ -235,8 +235,8 @@ class SnpSession {
 
   // Queues one message on `lane` with the public send flags (kSendReliable, kSendNoNagle,
   // kSendNoDelay; kSendUseCurrentThread is the caller's business) and returns its message
-  // number. Errors: see the file comment. The payload is moved in (no copy).
-  absl::StatusOr<int64_t> sendMessage(Usec now, uint32_t lane, Bytes&& payload, int flags);
+  // number. Errors: see the file comment. The payload is copied once, into the lane.
+  absl::StatusOr<int64_t> sendMessage(Usec now, uint32_t lane, ByteSpan payload, int flags);
   // FlushMessagesOnConnection (snp.md §6.2): clears every Nagle timer. Unavailable
   // (-> Ignored) while not connected (the timers are cleared anyway).
   absl::Status flush(Usec now);
@@ -365,6 +365,9 @@ class SnpSession {
   LaneScheduler scheduler_;
   PacketAssembler assembler_;
   SentPacketTracker sent_;
+  // When sent_.detectLosses() can next find anything: its own wake time, lowered to 0
+  // whenever acks or RTT samples change the tracker. Wakes before it skip detection.
+  Usec loss_check_due_ = 0;
   std::unique_ptr<CongestionController> congestion_;
   DeliveryRateEstimator delivery_rate_;
   std::deque<DeliverySample> delivery_samples_;

@@ -61,6 +61,7 @@ Poller::Poller(int epoll_fd, int event_fd, size_t max_events)
 Poller::Poller(Poller&& other) noexcept
     : epoll_fd_(std::exchange(other.epoll_fd_, -1)),
       event_fd_(std::exchange(other.event_fd_, -1)),
+      wake_pending_(std::exchange(other.wake_pending_, std::make_unique<std::atomic<bool>>(false))),
       raw_events_(std::move(other.raw_events_)),
       events_(std::move(other.events_)) {}
 
@@ -69,6 +70,7 @@ Poller& Poller::operator=(Poller&& other) noexcept {
     closeAll();
     epoll_fd_ = std::exchange(other.epoll_fd_, -1);
     event_fd_ = std::exchange(other.event_fd_, -1);
+    std::swap(wake_pending_, other.wake_pending_);
     raw_events_ = std::move(other.raw_events_);
     events_ = std::move(other.events_);
   }
@@ -162,6 +164,9 @@ absl::StatusOr<PollResult> Poller::wait(std::chrono::nanoseconds timeout) {
   for (int i = 0; i < ready; ++i) {
     const epoll_event& raw = raw_events_[i];
     if (raw.data.u64 == kWakeToken) {
+      // Cleared before draining: a wake() that slips in between writes again (next wait
+      // returns at once) or is drained here (its work is handled after this wait returns).
+      wake_pending_->store(false, std::memory_order_release);
       uint64_t value = 0;
       // Draining resets the counter; EAGAIN just means another wait already drained it.
       if (::read(event_fd_, &value, sizeof(value)) < 0 && errno != EAGAIN) {
@@ -181,6 +186,8 @@ absl::StatusOr<PollResult> Poller::wait(std::chrono::nanoseconds timeout) {
 }
 
 void Poller::wake() {
+  // A wake is already on its way (or in the eventfd): the waiter will see it.
+  if (wake_pending_->exchange(true, std::memory_order_acq_rel)) return;
   const uint64_t one = 1;
   // Only fails with EAGAIN when the counter is near 2^64, i.e. a wake is already pending.
   if (::write(event_fd_, &one, sizeof(one)) < 0 && errno != EAGAIN) {

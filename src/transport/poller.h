@@ -12,8 +12,10 @@
 
 #include <sys/epoll.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -68,6 +70,9 @@ class Poller {
 
   int epoll_fd_ = -1;
   int event_fd_ = -1;
+  // Set by the first wake() after a wait() drained the eventfd, so a flood of wakes from a
+  // sending thread costs one eventfd write, not one syscall each. Heap-held: Poller moves.
+  std::unique_ptr<std::atomic<bool>> wake_pending_ = std::make_unique<std::atomic<bool>>(false);
   std::vector<epoll_event> raw_events_;
   std::vector<PollEvent> events_;
 };
