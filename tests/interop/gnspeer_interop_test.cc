@@ -5,7 +5,7 @@
 // for AES-256-GCM and the NULL cipher (crypto.md §3.5: Unencrypted = 3 on our side, i.e.
 // NULL required, and gnspeer --unencrypted), over IPv4 and IPv6: 8 combinations, plus the
 // close in each direction and a 512 KiB message (the largest one send call accepts,
-// config.md §4.1) in each direction.
+// config.md §4.1) in each direction with each cipher.
 //
 // Until the opengns connection API is wired up, createListenSocketIP / connectByIPAddress
 // return the invalid handle and these tests SKIP (checked at run time). Set
@@ -406,20 +406,23 @@ TEST(GnspeerInteropClose, GnspeerServerShutdownClosesOpengnsClient) {
 }
 
 // ---------------------------------------------------------------------------------------
-// The largest message, once per direction
+// The largest message, once per direction and cipher
+
+class GnspeerInteropLarge : public ::testing::TestWithParam<Cipher> {};
 
 // gnspeer's client sends 512 KiB to our echo server (one burst of ~450 packets: gnspeer
 // has no pacing), and gets it back intact.
-TEST(GnspeerInteropLarge, LargestMessageGnspeerClientToOpengnsServer) {
+TEST_P(GnspeerInteropLarge, LargestMessageGnspeerClientToOpengnsServer) {
   OPENGNS_REQUIRE_GNSPEER();
+  const Cipher cipher = GetParam();
   std::string error;
   std::unique_ptr<OpengnsEndpoint> endpoint = OpengnsEndpoint::create({.echo = true}, &error);
   ASSERT_NE(endpoint, nullptr) << error;
-  std::vector<ConfigOption> options = opengnsOptions(Cipher::kAes256Gcm);
+  std::vector<ConfigOption> options = opengnsOptions(cipher);
   ListenSocketHandle listen_socket = endpoint->listen(loopbackHostPort(Family::kIPv4, 0), options);
   OPENGNS_SKIP_IF_API_MISSING(listen_socket, kInvalidListenSocket, "createListenSocketIP");
   std::unique_ptr<GnspeerProcess> client =
-      startClientOf(*endpoint, listen_socket, Cipher::kAes256Gcm, Family::kIPv4, {});
+      startClientOf(*endpoint, listen_socket, cipher, Family::kIPv4, {});
   ASSERT_NE(client, nullptr);
 
   std::vector<uint8_t> largest = patternBytes(kLargestMessageBytes, 512);
@@ -446,17 +449,18 @@ TEST(GnspeerInteropLarge, LargestMessageGnspeerClientToOpengnsServer) {
 }
 
 // Our client sends 512 KiB to gnspeer's echo server and gets it back intact.
-TEST(GnspeerInteropLarge, LargestMessageOpengnsClientToGnspeerServer) {
+TEST_P(GnspeerInteropLarge, LargestMessageOpengnsClientToGnspeerServer) {
   OPENGNS_REQUIRE_GNSPEER();
+  const Cipher cipher = GetParam();
   uint16_t port = 0;
   std::unique_ptr<GnspeerProcess> server =
-      startEchoServer(Cipher::kAes256Gcm, Family::kIPv6, /*count=*/1, &port);
+      startEchoServer(cipher, Family::kIPv6, /*count=*/1, &port);
   ASSERT_NE(server, nullptr);
   ASSERT_NE(port, 0);
   std::string error;
   std::unique_ptr<OpengnsEndpoint> endpoint = OpengnsEndpoint::create({}, &error);
   ASSERT_NE(endpoint, nullptr) << error;
-  std::vector<ConfigOption> options = opengnsOptions(Cipher::kAes256Gcm);
+  std::vector<ConfigOption> options = opengnsOptions(cipher);
   ConnectionHandle connection = endpoint->connect(loopbackHostPort(Family::kIPv6, port), options);
   OPENGNS_SKIP_IF_API_MISSING(connection, kInvalidConnection, "connectByIPAddress");
   ASSERT_TRUE(endpoint->waitForStatus(isState(ConnectionState::kConnected), kStepTimeout));
@@ -481,6 +485,12 @@ TEST(GnspeerInteropLarge, LargestMessageOpengnsClientToGnspeerServer) {
   EXPECT_EQ(*status, 0);
   EXPECT_TRUE(endpoint->problems().empty()) << endpoint->problems().front();
 }
+
+INSTANTIATE_TEST_SUITE_P(Ciphers, GnspeerInteropLarge,
+                         ::testing::Values(Cipher::kAes256Gcm, Cipher::kNull),
+                         [](const ::testing::TestParamInfo<Cipher>& info) {
+                           return std::string(info.param == Cipher::kNull ? "Null" : "Aes");
+                         });
 
 }  // namespace
 }  // namespace opengns::interop

@@ -18,8 +18,10 @@
 #include <string>
 #include <variant>
 
+#include "recorded_deliveries.h"
 #include "snp/reliable_stream_receiver.h"
 #include "snp/unreliable_reassembler.h"
+#include "support/recorded_session.h"
 #include "support/vectors.h"
 #include "wire/snp_frame_decoder.h"
 #include "wire/snp_frame_encoder.h"
@@ -30,70 +32,6 @@ namespace {
 
 using nlohmann::json;
 namespace vt = opengns::testing;
-
-// The bytes of a logged message: data_hex, a repeated ASCII unit, or a byte pattern
-// (vectors README, "Additions in the later sessions").
-Bytes messageBytes(const json& event) {
-  const size_t len = event["len"].get<size_t>();
-  Bytes bytes;
-  if (event.contains("data_hex") && event["data_hex"].is_string()) {
-    bytes = vt::hexBytes(event["data_hex"].get<std::string>());
-  } else if (event.contains("data_unit_ascii") && event["data_unit_ascii"].is_string()) {
-    const std::string unit = event["data_unit_ascii"].get<std::string>();
-    for (size_t i = 0; i < len; ++i)
-      bytes.push_back(static_cast<uint8_t>(unit[i % unit.size()]));
-  } else if (event.contains("data_pattern") && event["data_pattern"].is_string()) {
-    const std::string rule = event["data_pattern"].get<std::string>();
-    for (size_t i = 0; i < len; ++i) {
-      if (rule.rfind("byte i = i mod 251", 0) == 0) {
-        bytes.push_back(static_cast<uint8_t>(i % 251));
-      } else if (rule.rfind("byte i = 250 - (i mod 251)", 0) == 0) {
-        bytes.push_back(static_cast<uint8_t>(250 - i % 251));
-      } else {
-        ADD_FAILURE() << "unknown data_pattern " << rule;
-        break;
-      }
-    }
-  } else {
-    ADD_FAILURE() << "no message bytes in " << event.dump();
-  }
-  EXPECT_EQ(bytes.size(), len);
-  return bytes;
-}
-
-// A data packet's SNP plaintext (vectors README field reference).
-Bytes plaintextOf(const json& packet) {
-  Bytes plaintext;
-  if (packet["plaintext_hex"].is_string()) {
-    plaintext = vt::hexBytes(packet["plaintext_hex"].get<std::string>());
-  } else if (packet.value("payload_elided", false)) {
-    // fragment_session: header || prefix || run || suffix; byte k of the run is
-    // (first +/- k) mod 251.
-    const json& layout = packet["elided_layout"];
-    plaintext = vt::hexBytes(layout["plaintext_prefix_hex"].get<std::string>());
-    EXPECT_EQ(layout["run_offset"].get<size_t>(), plaintext.size());
-    const std::string rule = layout["run_rule"].get<std::string>();
-    const bool ascending = rule.find("run_first_byte + k") != std::string::npos;
-    EXPECT_TRUE(ascending || rule.find("run_first_byte - k") != std::string::npos) << rule;
-    const int first = layout["run_first_byte"].get<int>();
-    const size_t run_len = layout["run_len"].get<size_t>();
-    for (size_t k = 0; k < run_len; ++k) {
-      const int step = static_cast<int>(k % 251);
-      plaintext.push_back(
-          static_cast<uint8_t>(ascending ? (first + step) % 251 : (first - step + 251) % 251));
-    }
-    const Bytes suffix = vt::hexBytes(layout["plaintext_suffix_hex"].get<std::string>());
-    plaintext.insert(plaintext.end(), suffix.begin(), suffix.end());
-  } else {
-    const Bytes udp = vt::hexBytes(packet["udp_payload_hex"].get<std::string>());
-    const size_t offset = packet["chunk_offset"].get<size_t>();
-    EXPECT_LE(offset, udp.size());
-    plaintext.assign(udp.begin() + static_cast<std::ptrdiff_t>(std::min(offset, udp.size())),
-                     udp.end());
-  }
-  EXPECT_EQ(plaintext.size(), packet["plaintext_len"].get<size_t>()) << "idx " << packet["index"];
-  return plaintext;
-}
 
 // The receive side of one direction: per-lane stream receivers and reassemblers.
 struct ReceiveSide {
@@ -161,7 +99,7 @@ TEST_P(SnpVectorsTest, DecodeReencodeAndDeliver) {
     if (dropped_by_receiver) client_dropped_s2c.insert(number);
     ASSERT_TRUE(captured[dir].insert(number).second) << "duplicate packet number";
 
-    const Bytes plaintext = plaintextOf(packet);
+    const Bytes plaintext = vt::recordedPlaintext(packet);
     ReceiveSide& side = sides[dir];
     wire::SnpDecodeContext context;
     context.packet_number = number;
@@ -231,72 +169,10 @@ TEST_P(SnpVectorsTest, DecodeReencodeAndDeliver) {
   }
   EXPECT_EQ(saw_malformed, session == "lanes_many_session");
 
-  // Expected deliveries, per receiving direction, lane and kind. Reliable messages of a
-  // lane must come in stream order (snp.md 7.4). Unreliable ones have no ordering
-  // guarantee; they are compared in order too, except in lossy_session: there the capture
-  // order of two client packets sent 67 us apart from two threads (idx 74 and 75, numbers
-  // 54 and 52) differs from the order the server processed them in (it delivered U050
-  // before U052; loopback may reorder packets sent from different CPUs), so there the
-  // unreliable messages are compared by message number.
-  const bool chat = session == "chat_session";
-  const bool unreliable_in_order = session != "lossy_session";
-  using Key = std::pair<uint32_t, bool>;  // lane, reliable
-  std::map<std::string, std::map<Key, std::vector<const json*>>> expected;
-  std::map<std::string, std::map<uint32_t, uint64_t>> ordinal;  // chat: numbers by order
-  for (const json& event : messages_doc["app_events"]) {
-    const std::string kind = event["event"].get<std::string>();
-    const std::string side = event["side"].get<std::string>();
-    std::string dir;
-    if (!chat && kind == "recv") dir = side == "server" ? "c2s" : "s2c";
-    if (chat && kind == "send") dir = side == "client" ? "c2s" : "s2c";
-    if (dir.empty()) continue;
-    expected[dir][{event["lane"].get<uint32_t>(), event["reliable"].get<int>() != 0}].push_back(
-        &event);
-  }
-  for (const std::string dir : {"c2s", "s2c"}) {
-    std::map<Key, std::vector<const ReceivedMessage*>> got;
-    for (const ReceivedMessage& m : sides[dir].delivered)
-      got[{m.lane, m.reliable}].push_back(&m);
-    std::set<Key> keys;
-    for (const auto& [key, list] : expected[dir])
-      keys.insert(key);
-    for (const auto& [key, list] : got)
-      keys.insert(key);
-    for (const Key& key : keys) {
-      auto want = expected[dir][key];
-      auto have = got[key];
-      const std::string where =
-          dir + " lane " + std::to_string(key.first) + (key.second ? " reliable" : " unreliable");
-      ASSERT_EQ(have.size(), want.size()) << where;
-      std::vector<uint64_t> numbers;
-      for (const json* event : want) {
-        numbers.push_back(chat ? ++ordinal[dir][key.first] : (*event)["msg_num"].get<uint64_t>());
-      }
-      if (!key.second && !unreliable_in_order) {
-        std::vector<size_t> order(want.size());
-        for (size_t i = 0; i < order.size(); ++i)
-          order[i] = i;
-        std::sort(order.begin(), order.end(),
-                  [&](size_t a, size_t b) { return numbers[a] < numbers[b]; });
-        std::vector<const json*> sorted_want;
-        std::vector<uint64_t> sorted_numbers;
-        for (size_t i : order) {
-          sorted_want.push_back(want[i]);
-          sorted_numbers.push_back(numbers[i]);
-        }
-        want = sorted_want;
-        numbers = sorted_numbers;
-        std::sort(have.begin(), have.end(), [](const auto* a, const auto* b) {
-          return a->message_number < b->message_number;
-        });
-      }
-      for (size_t i = 0; i < want.size(); ++i) {
-        EXPECT_EQ(have[i]->message_number, numbers[i]) << where << " #" << i;
-        EXPECT_EQ(have[i]->data, messageBytes(*want[i])) << where << " #" << i;
-        ++stats.messages;
-      }
-    }
-  }
+  // Expected deliveries: what the receiving application logged (recorded_deliveries.h).
+  for (const std::string dir : {"c2s", "s2c"})
+    stats.messages +=
+        testing::expectRecordedDeliveries(session, messages_doc, dir, sides[dir].delivered);
   std::string types;
   for (const auto& [type, count] : stats.by_type)
     types += " " + type + "=" + std::to_string(count);
