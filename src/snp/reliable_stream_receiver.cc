@@ -38,14 +38,21 @@ absl::Status ReliableStreamReceiver::receiveSegment(uint64_t stream_position, By
                                                    ": segment position ", stream_position, " with ",
                                                    data.size(), " bytes is invalid"));
   }
-  const uint64_t end = stream_position + data.size();
+  uint64_t end = stream_position + data.size();
   if (end <= next_position_) return absl::OkStatus();  // all delivered already: duplicate
 
+  // §2.4 step 2. A segment reaching past the limit is refused (not acked), but the part
+  // within the limit is still taken: it may complete the message at next_position_, and
+  // without it a sender that resends the same range would never get past that message.
+  absl::Status over_limit;
   if (end - next_position_ > limits_.max_buffered_bytes) {
-    return absl::ResourceExhaustedError(
+    over_limit = absl::ResourceExhaustedError(
         absl::StrCat("reliable stream lane ", lane_, ": segment [", stream_position, ", ", end,
                      ") reaches ", end - next_position_, " bytes past the next undelivered byte ",
                      next_position_, ", limit ", limits_.max_buffered_bytes));
+    const uint64_t limit_end = next_position_ + limits_.max_buffered_bytes;
+    if (stream_position >= limit_end) return over_limit;
+    end = limit_end;
   }
   const uint64_t begin = std::max(stream_position, next_position_);
   const uint64_t buffer_end = expectPosition();
@@ -90,7 +97,8 @@ absl::Status ReliableStreamReceiver::receiveSegment(uint64_t stream_position, By
     }
     holes_ = std::move(remaining);
   }
-  return deliverReady(delivered);
+  absl::Status status = deliverReady(delivered);
+  return status.ok() ? over_limit : status;
 }
 
 absl::Status ReliableStreamReceiver::deliverReady(std::vector<ReceivedMessage>& delivered) {

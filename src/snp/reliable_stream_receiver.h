@@ -7,8 +7,10 @@
 // its own thread. Memory is bounded by the limits below (the reference's defaults,
 // §2.4/§5.3). Result of receiveSegment():
 //  - OK: the segment was taken (or was a harmless duplicate); ack the packet.
-//  - ResourceExhausted: a LOCAL limit refused the segment; nothing changed. Do not ack
-//    the packet, so that the peer resends later (§2.4 steps 2-4).
+//  - ResourceExhausted: a LOCAL limit refused the segment; nothing changed, except that
+//    the part of a segment within the buffer limit is taken (and may deliver messages,
+//    appended to `delivered` as usual). Do not ack the packet, so that the peer resends
+//    later (§2.4 steps 2-4).
 //  - InvalidArgument: the stream holds an invalid message header or a message beyond the
 //    limits of §2.3; the connection must be closed (the reference closes it with 5002).
 //    The receiver stays failed and returns the same error from then on.

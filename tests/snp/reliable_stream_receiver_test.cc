@@ -184,6 +184,35 @@ TEST(ReliableStreamReceiverTest, BufferLimitRefusesWithoutChangingState) {
   EXPECT_EQ(receiver.holeCount(), 1u);
 }
 
+// Found by the session-pair fuzzer: with a small RecvBufferSize, the segment that
+// completes the front message can also reach past the limit (it carries the start of the
+// next message). Refusing it whole stalled the lane for good, since the sender resends
+// the same range; the part within the limit must still be taken.
+TEST(ReliableStreamReceiverTest, SegmentPastTheLimitStillCompletesTheFrontMessage) {
+  ReliableStreamLimits limits;
+  limits.max_buffered_bytes = 4096;
+  ReliableStreamReceiver receiver(0, limits);
+  const std::vector<Message> messages = {{1, Bytes(3100, 0xa1)}, {2, Bytes(3100, 0xb2)}};
+  const Bytes stream = streamOf(messages);
+  std::vector<ReceivedMessage> delivered;
+  ASSERT_TRUE(receiver.receiveSegment(1, range(stream, 1, 2001), delivered).ok());
+  // [2001, 4201) reaches 4200 bytes past next position 1: refused (not acked)...
+  const absl::Status refused = receiver.receiveSegment(2001, range(stream, 2001, 4201), delivered);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  // ...but message 1 is complete and delivered, so the same range resent now fits.
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(delivered[0].data, messages[0].payload);
+  ASSERT_TRUE(receiver.receiveSegment(2001, range(stream, 2001, 4201), delivered).ok());
+  ASSERT_TRUE(
+      receiver.receiveSegment(4201, range(stream, 4201, stream.size() + 1), delivered).ok());
+  expectDelivered(delivered, messages, 0);
+  // A segment that starts past the limit still takes nothing.
+  const uint64_t far = receiver.nextPosition() + limits.max_buffered_bytes;
+  EXPECT_EQ(receiver.receiveSegment(far, Bytes(10, 0), delivered).code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(receiver.expectPosition(), stream.size() + 1);
+}
+
 TEST(ReliableStreamReceiverTest, HoleLimits) {
   ReliableStreamLimits limits;
   limits.max_holes_when_extending = 3;
