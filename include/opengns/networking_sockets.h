@@ -9,6 +9,11 @@
 //     happened, with no library lock held. A callback may call any API function of any
 //     instance, including runNetworkingCallbacks() (events queued meanwhile are delivered by
 //     the next call). A callback must not destroy the instance that is running it.
+//   - Where the work runs: sends with kSendNoNagle / kSendNoDelay / kSendUseCurrentThread
+//     and flushMessagesOnConnection encrypt and write their packets on the calling thread;
+//     Nagle-delayed sends are written by the instance's service thread. A receive call that
+//     finds nothing queued reads the sockets once on the calling thread. Timers always run
+//     on the service thread.
 //   - Several instances may live in one process. Global-scope config is process-wide; the
 //     "sockets interface" config scope is per instance.
 //   - The destructor closes the instance's connections with end reason 2999
