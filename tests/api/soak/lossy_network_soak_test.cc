@@ -24,16 +24,10 @@
 #include "loopback_peers.h"
 #include "soak_traffic.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-// From the ASan runtime (sanitizer/allocator_interface.h, not installed with every g++).
-extern "C" size_t __sanitizer_get_current_allocated_bytes();
-#else
-#include <malloc.h>
-#endif
-
 namespace opengns {
 namespace {
 
+using testing::liveHeapBytes;
 using testing::Peer;
 using testing::SoakHeader;
 using testing::stateOf;
@@ -47,17 +41,6 @@ int soakSeconds() {
   const char* text = std::getenv("OPENGNS_SOAK_SECONDS");
   if (text == nullptr) return 300;
   return std::max(5, std::atoi(text));
-}
-
-// Bytes the allocator has handed out and not taken back (the sanitizer's count under ASan,
-// which excludes its quarantine; glibc's otherwise).
-size_t liveHeapBytes() {
-#if defined(__SANITIZE_ADDRESS__)
-  return __sanitizer_get_current_allocated_bytes();
-#else
-  struct mallinfo2 info = mallinfo2();
-  return info.uordblks + info.hblkhd;
-#endif
 }
 
 struct Stream {

@@ -23,16 +23,10 @@
 #include "loopback_peers.h"
 #include "soak_traffic.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-// From the ASan runtime (sanitizer/allocator_interface.h, not installed with every g++).
-extern "C" size_t __sanitizer_get_current_allocated_bytes();
-#else
-#include <malloc.h>
-#endif
-
 namespace opengns {
 namespace {
 
+using testing::liveHeapBytes;
 using testing::Peer;
 using testing::stateOf;
 using testing::waitUntil;
@@ -44,15 +38,6 @@ constexpr int kBatch = 200;
 int idleConnections() {
   const char* text = std::getenv("OPENGNS_BOUNDS_CONNECTIONS");
   return text == nullptr ? 1000 : std::max(10, std::atoi(text));
-}
-
-size_t liveHeapBytes() {
-#if defined(__SANITIZE_ADDRESS__)
-  return __sanitizer_get_current_allocated_bytes();
-#else
-  struct mallinfo2 info = mallinfo2();
-  return info.uordblks + info.hblkhd;
-#endif
 }
 
 struct Memory {

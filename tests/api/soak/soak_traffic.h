@@ -15,6 +15,13 @@
 #include <span>
 #include <vector>
 
+#if defined(__SANITIZE_ADDRESS__)
+// From the ASan runtime (sanitizer/allocator_interface.h, not installed with every g++).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+#else
+#include <malloc.h>
+#endif
+
 namespace opengns::testing {
 
 inline constexpr uint32_t kSoakMagic = 0x4b414f53;  // "SOAK"
@@ -99,6 +106,17 @@ inline size_t residentBytes() {
   std::fclose(file);
   if (read != 2) return 0;
   return static_cast<size_t>(resident_pages) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+// Bytes the allocator has handed out and not taken back (the sanitizer's count under ASan,
+// which excludes its quarantine; glibc's otherwise).
+inline size_t liveHeapBytes() {
+#if defined(__SANITIZE_ADDRESS__)
+  return __sanitizer_get_current_allocated_bytes();
+#else
+  struct mallinfo2 info = mallinfo2();
+  return info.uordblks + info.hblkhd;
+#endif
 }
 
 }  // namespace opengns::testing
