@@ -13,7 +13,7 @@ void CallbackQueue::post(std::function<void()> callback) {
 }
 
 size_t CallbackQueue::run() {
-  std::deque<std::function<void()>> batch;
+  std::vector<std::function<void()>> batch;
   {
     MutexLock lock(&mutex_);
     batch.swap(queue_);
@@ -31,7 +31,7 @@ size_t CallbackQueue::run() {
 }
 
 void CallbackQueue::clear() {
-  std::deque<std::function<void()>> dropped;
+  std::vector<std::function<void()>> dropped;
   {
     MutexLock lock(&mutex_);
     dropped.swap(queue_);

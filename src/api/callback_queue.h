@@ -6,8 +6,8 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <functional>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "common/mutex.h"
@@ -29,7 +29,7 @@ class CallbackQueue {
 
  private:
   mutable Mutex mutex_;
-  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mutex_);
+  std::vector<std::function<void()>> queue_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace opengns::api
